@@ -1,0 +1,65 @@
+package io.lfscloud.core;
+
+import java.io.PrintStream;
+
+/**
+ * Diagnostics on stderr, never stdout (stdout belongs to the protocol).
+ * One line per problem for users; details only when tracing is on
+ * ({@code --verbose}, {@code LFS_CLOUD_TRACE=1}, or git-lfs's {@code GIT_TRACE}).
+ */
+public final class Log {
+
+    private static volatile PrintStream err = System.err;
+    private static volatile boolean verbose = isSet(System.getenv("LFS_CLOUD_TRACE"));
+
+    private Log() {
+    }
+
+    private static boolean isSet(String value) {
+        return value != null && !value.isEmpty() && !value.equals("0") && !value.equalsIgnoreCase("false");
+    }
+
+    /** Turns on detailed diagnostics. */
+    public static void setVerbose(boolean on) {
+        verbose = on;
+    }
+
+    /** Also turns tracing on when git-lfs itself traces (it shows agent stderr only then). */
+    public static void followGitTrace() {
+        if (isSet(System.getenv("GIT_TRACE"))) {
+            verbose = true;
+        }
+    }
+
+    public static boolean verbose() {
+        return verbose;
+    }
+
+    /** Redirects diagnostics (tests). */
+    public static void setStream(PrintStream stream) {
+        err = stream;
+    }
+
+    /** A one-line message for users. */
+    public static void error(String message) {
+        err.println("lfs-cloud: " + message);
+        err.flush();
+    }
+
+    /** A one-line message for users, with the cause's stack trace when tracing. */
+    public static void error(String message, Throwable cause) {
+        error(message);
+        if (verbose && cause != null) {
+            cause.printStackTrace(err);
+            err.flush();
+        }
+    }
+
+    /** Detail shown only when tracing. */
+    public static void trace(String message) {
+        if (verbose) {
+            err.println("lfs-cloud: trace: " + message);
+            err.flush();
+        }
+    }
+}

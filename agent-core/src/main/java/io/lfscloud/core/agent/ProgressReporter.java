@@ -1,0 +1,49 @@
+package io.lfscloud.core.agent;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns running totals into {@code progress} messages for one object: the first one as
+ * soon as any byte has moved (git-lfs holds its other workers back until it sees
+ * {@code bytesSoFar > 0}), then at most one every {@link #INTERVAL_NANOS}, and always
+ * one when the total reaches the object's size.
+ */
+final class ProgressReporter implements Progress {
+
+    static final long INTERVAL_NANOS = 100_000_000L;
+
+    private final ProtocolWriter writer;
+    private final String oid;
+    private final long size;
+    private long lastSent;
+    private long lastTime;
+    private boolean sentAny;
+
+    ProgressReporter(ProtocolWriter writer, String oid, long size) {
+        this.writer = writer;
+        this.oid = oid;
+        this.size = size;
+    }
+
+    @Override
+    public synchronized void report(long bytesSoFar) {
+        if (bytesSoFar <= lastSent && sentAny) {
+            return;
+        }
+        long now = System.nanoTime();
+        boolean due = !sentAny || bytesSoFar >= size || now - lastTime >= INTERVAL_NANOS;
+        if (!due || (bytesSoFar == 0 && size > 0)) {
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("event", "progress");
+        m.put("oid", oid);
+        m.put("bytesSoFar", bytesSoFar);
+        m.put("bytesSinceLast", bytesSoFar - lastSent);
+        writer.send(m);
+        lastSent = bytesSoFar;
+        lastTime = now;
+        sentAny = true;
+    }
+}

@@ -1,0 +1,38 @@
+package io.lfscloud.core.agent;
+
+import io.lfscloud.spi.StorageException;
+
+/**
+ * Why one object could not be transferred: reported to git-lfs as the {@code error}
+ * of its {@code complete} message. Never ends the agent.
+ */
+public final class TransferFailure extends Exception {
+
+    /** The request itself is wrong (bad oid, missing field). */
+    public static final int BAD_REQUEST = 400;
+
+    private final int code;
+    private final boolean retriable;
+
+    public TransferFailure(int code, String message, boolean retriable, Throwable cause) {
+        super(message, cause);
+        this.code = code;
+        this.retriable = retriable;
+    }
+
+    public static TransferFailure badRequest(String message) {
+        return new TransferFailure(BAD_REQUEST, message, false, null);
+    }
+
+    public static TransferFailure of(StorageException e) {
+        return new TransferFailure(e.kind().code(), e.getMessage(), e.kind().retriable(), e);
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public boolean retriable() {
+        return retriable;
+    }
+}

@@ -1,0 +1,296 @@
+package io.lfscloud.core.agent;
+
+import io.lfscloud.core.Log;
+import io.lfscloud.core.git.Repository;
+import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.store.StoreLayout;
+import io.lfscloud.spi.ObjectInfo;
+import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Moves one object at a time between git-lfs's folders and the store that holds it.
+ *
+ * <p>Nothing is set up before the first request: the repository, its settings and the
+ * storage backends are looked up then, so that the agent's init reply stays fast.
+ * Transient storage failures are retried here (git-lfs 3.3.0 retries nothing), and a
+ * download resumes where the failed attempt stopped.
+ */
+public final class Transfers implements AutoCloseable {
+
+    static final int BUFFER_SIZE = 256 * 1024;
+
+    private final Path workingDir;
+    private final Supplier<BackendRegistry> registrySupplier;
+    private final int attempts;
+    private final long backoffMillis;
+
+    private Repository repository;
+    private BackendRegistry registry;
+
+    public Transfers(Path workingDir) {
+        this(workingDir, BackendRegistry::load, 3, 250);
+    }
+
+    public Transfers(Path workingDir, Supplier<BackendRegistry> registrySupplier, int attempts, long backoffMillis) {
+        this.workingDir = workingDir;
+        this.registrySupplier = registrySupplier;
+        this.attempts = Math.max(1, attempts);
+        this.backoffMillis = backoffMillis;
+    }
+
+    // ----------------------------------------------------------------- set-up
+
+    private synchronized Repository repository() throws TransferFailure {
+        if (repository == null) {
+            try {
+                repository = Repository.open(workingDir);
+            } catch (IOException e) {
+                throw new TransferFailure(500, e.getMessage(), false, e);
+            }
+        }
+        return repository;
+    }
+
+    private synchronized BackendRegistry registry() {
+        if (registry == null) {
+            registry = registrySupplier.get();
+            for (BackendRegistry.Broken b : registry.broken()) {
+                Log.error("storage backend skipped, it failed to load: " + b.origin() + ": " + b.problem());
+            }
+        }
+        return registry;
+    }
+
+    /** Where {@code oid} lives: the default store's content-addressed location. */
+    private Location locate(String oid) throws TransferFailure {
+        Repository repo = repository();
+        Optional<String> setting = repo.setting("lfs-cloud.store");
+        if (setting.isEmpty() || setting.get().isBlank()) {
+            throw new TransferFailure(StorageException.Kind.MISCONFIGURED.code(),
+                    "no store configured: run 'git lfs-cloud install --store <url>' (or 'git config lfs-cloud.store <url>'),"
+                            + " or commit lfs-cloud.store in " + Repository.SHARED_CONFIG, false, null);
+        }
+        try {
+            URI uri = StoreLayout.parse(setting.get()).objectUri(oid);
+            return new Location(uri, registry().backendFor(uri, repo.backendConfig()));
+        } catch (StorageException e) {
+            throw TransferFailure.of(e);
+        }
+    }
+
+    private record Location(URI uri, StorageBackend backend) {
+    }
+
+    // --------------------------------------------------------------- download
+
+    /**
+     * Downloads {@code oid} into a new file under git-lfs's temp folder, checking size
+     * and SHA-256 while the bytes stream in. The file is handed over to git-lfs; on
+     * failure it is deleted.
+     */
+    public Path download(String oid, long size, Progress progress) throws TransferFailure {
+        requireOid(oid);
+        if (size < 0) {
+            throw TransferFailure.badRequest("invalid size " + size);
+        }
+        Location loc = locate(oid);
+        Path tmpDir = repository().lfsTmpDir();
+        Path tmp;
+        try {
+            Files.createDirectories(tmpDir);
+            tmp = Files.createTempFile(tmpDir, "lfs-cloud-" + oid.substring(0, 12) + "-", ".part");
+        } catch (IOException e) {
+            throw new TransferFailure(500, "cannot create a temp file in " + tmpDir + ": " + describe(e), false, e);
+        }
+        boolean ok = false;
+        try {
+            fetchVerified(oid, size, loc, tmp, progress);
+            ok = true;
+            return tmp;
+        } finally {
+            if (!ok) {
+                deleteQuietly(tmp);
+            }
+        }
+    }
+
+    private void fetchVerified(String oid, long size, Location loc, Path tmp, Progress progress)
+            throws TransferFailure {
+        MessageDigest sha = sha256();
+        byte[] buf = new byte[BUFFER_SIZE];
+        long total = 0;
+        ObjectInfo expected = ObjectInfo.of(loc.uri(), size);
+        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {
+            for (int attempt = 1; ; attempt++) {
+                try (InputStream in = loc.backend().read(loc.uri(), total, expected)) {
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        if (total + n > size) {
+                            throw corrupt(oid, loc, "it is larger than the " + size + " bytes its pointer says");
+                        }
+                        sha.update(buf, 0, n);
+                        writeTemp(out, buf, n, tmp);
+                        total += n;
+                        progress.report(total);
+                    }
+                    break;
+                } catch (StorageException e) {
+                    if (!e.kind().retriable() || attempt >= attempts) {
+                        throw TransferFailure.of(e);
+                    }
+                    retryPause(oid, attempt, e);
+                } catch (TempWriteFailure e) {
+                    throw new TransferFailure(507, "cannot write " + tmp + ": " + describe(e.getCause()), false, e);
+                } catch (IOException e) {
+                    // a failed read from the store: a dropped connection or similar
+                    if (attempt >= attempts) {
+                        throw new TransferFailure(503, "reading " + loc.uri() + " failed: " + describe(e), true, e);
+                    }
+                    retryPause(oid, attempt, e);
+                }
+            }
+        } catch (IOException e) {
+            throw new TransferFailure(507, "cannot write " + tmp + ": " + describe(e), false, e);
+        }
+        if (total != size) {
+            throw corrupt(oid, loc, "it has " + total + " bytes, its pointer says " + size);
+        }
+        String actual = HexFormat.of().formatHex(sha.digest());
+        if (!actual.equals(oid)) {
+            throw corrupt(oid, loc, "its content hashes to " + actual);
+        }
+        progress.report(total);
+    }
+
+    private static void writeTemp(OutputStream out, byte[] buf, int n, Path tmp) throws TempWriteFailure {
+        try {
+            out.write(buf, 0, n);
+        } catch (IOException e) {
+            throw new TempWriteFailure(e);
+        }
+    }
+
+    /** A local write failure, kept apart from read failures (which may be retried). */
+    private static final class TempWriteFailure extends IOException {
+        TempWriteFailure(IOException cause) {
+            super(cause);
+        }
+    }
+
+    private static TransferFailure corrupt(String oid, Location loc, String what) {
+        return new TransferFailure(StorageException.Kind.CORRUPT.code(),
+                "object " + oid + " in the store is corrupt: " + what + " (" + loc.uri() + ")", false, null);
+    }
+
+    // ----------------------------------------------------------------- upload
+
+    /** Uploads the file at {@code path}, which git-lfs says holds object {@code oid}. */
+    public void upload(String oid, long size, String path, Progress progress) throws TransferFailure {
+        requireOid(oid);
+        if (path == null || path.isEmpty()) {
+            throw TransferFailure.badRequest("upload of " + oid + " has no path");
+        }
+        if (size < 0) {
+            throw TransferFailure.badRequest("invalid size " + size);
+        }
+        Path source = workingDir.resolve(path);
+        long actual;
+        try {
+            actual = Files.size(source);
+        } catch (NoSuchFileException e) {
+            throw TransferFailure.badRequest("upload source " + source + " does not exist");
+        } catch (IOException e) {
+            throw TransferFailure.badRequest("cannot read upload source " + source + ": " + describe(e));
+        }
+        if (actual != size) {
+            throw TransferFailure.badRequest("upload source " + source + " has " + actual + " bytes, git-lfs says " + size);
+        }
+        Location loc = locate(oid);
+        for (int attempt = 1; ; attempt++) {
+            long[] sent = {0};
+            try {
+                boolean wrote = loc.backend().write(loc.uri(), source, size, oid, bytes -> {
+                    sent[0] += bytes;
+                    progress.report(Math.min(sent[0], size));
+                });
+                if (!wrote) {
+                    Log.trace(Oids.shortForm(oid) + " already in the store, not copied");
+                }
+                progress.report(size);
+                return;
+            } catch (StorageException e) {
+                if (!e.kind().retriable() || attempt >= attempts) {
+                    throw TransferFailure.of(e);
+                }
+                retryPause(oid, attempt, e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ misc
+
+    private void retryPause(String oid, int attempt, Exception e) throws TransferFailure {
+        long pause = backoffMillis << (attempt - 1);
+        Log.trace("retrying " + Oids.shortForm(oid) + " in " + pause + " ms after: " + describe(e));
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new TransferFailure(500, "interrupted", false, ie);
+        }
+    }
+
+    private static void requireOid(String oid) throws TransferFailure {
+        if (!Oids.isValid(oid)) {
+            throw TransferFailure.badRequest("invalid oid '" + Oids.shortForm(oid)
+                    + "': expected 64 lowercase hex digits");
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        if (e instanceof NoSuchFileException) {
+            return "no such file: " + m;
+        }
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            Log.trace("could not delete " + p + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.lfscloud.core.cli;
+
+import io.lfscloud.core.store.BackendRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "backends", mixinStandardHelpOptions = true,
+        description = "List the storage backends found, the URL schemes they serve and where they were loaded from.")
+final class BackendsCommand implements Callable<Integer> {
+
+    @Mixin
+    Cli.Verbosity verbosity;
+
+    @Override
+    public Integer call() {
+        try (BackendRegistry registry = BackendRegistry.load()) {
+            if (registry.providers().isEmpty()) {
+                System.out.println("no storage backends found");
+            }
+            for (BackendRegistry.Found f : registry.providers()) {
+                System.out.printf("%-8s %-24s %s%n", f.provider().name(),
+                        String.join(",", f.provider().schemes().stream().sorted().toList()), f.origin());
+            }
+            for (BackendRegistry.Broken b : registry.broken()) {
+                System.out.println("BROKEN   " + b.origin() + ": " + b.problem());
+            }
+            return registry.broken().isEmpty() ? 0 : Cli.FAILURE;
+        }
+    }
+}

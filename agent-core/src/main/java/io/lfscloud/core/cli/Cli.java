@@ -1,0 +1,89 @@
+package io.lfscloud.core.cli;
+
+import io.lfscloud.core.Log;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+
+/** The {@code git-lfs-cloud} command line. */
+@Command(name = "git-lfs-cloud",
+        mixinStandardHelpOptions = true,
+        versionProvider = Cli.Version.class,
+        description = "Git LFS objects in any object store: a custom transfer agent and its tools.",
+        subcommands = {
+                AgentCommand.class,
+                InstallCommand.class,
+                CloneCommand.class,
+                BackendsCommand.class,
+                VersionCommand.class,
+                CommandLine.HelpCommand.class,
+        })
+public final class Cli implements Runnable {
+
+    /** Exit code for a failure. */
+    public static final int FAILURE = 1;
+    /** Exit code for bad usage (picocli's own default too). */
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** {@code --verbose}, shared by every command. */
+    public static final class Verbosity {
+        @Option(names = {"-v", "--verbose"}, description = "Show details and stack traces of errors.")
+        void setVerbose(boolean verbose) {
+            if (verbose) {
+                Log.setVerbose(true);
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    /** Parses {@code args}, runs the command and returns the exit code. */
+    public static int run(String[] args) {
+        CommandLine cl = new CommandLine(new Cli());
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            int code = e instanceof CliException c ? c.exitCode() : FAILURE;
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            err.println("git-lfs-cloud: error: " + message);
+            if (Log.verbose()) {
+                e.printStackTrace(err);
+            } else if (!(e instanceof CliException)) {
+                err.println("(run with --verbose or LFS_CLOUD_TRACE=1 for details)");
+            }
+            err.flush();
+            return code;
+        });
+        return cl.execute(args);
+    }
+
+    /** The product version, from the build. */
+    public static String version() {
+        Properties p = new Properties();
+        try (InputStream in = Cli.class.getResourceAsStream("/io/lfscloud/core/version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            // fall through to "unknown"
+        }
+        return p.getProperty("version", "unknown");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"lfs-cloud " + version() + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.lfscloud.core.git;
+
+import io.lfscloud.spi.BackendConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The git repository the agent serves: where git-lfs keeps objects and temp files,
+ * and the lfs-cloud settings. Everything is read once, on first use, by running git
+ * (git-lfs starts the agent in the working tree's root with {@code GIT_DIR} unset).
+ */
+public final class Repository {
+
+    /** The committed settings file, git-config format. */
+    public static final String SHARED_CONFIG = ".lfs-meta/config";
+
+    private final Path workTree;
+    private final Path gitDir;
+    private final Path lfsDir;
+    private final ConfigValues local;
+    private final ConfigValues shared;
+
+    private Repository(Path workTree, Path gitDir, Path lfsDir, ConfigValues local, ConfigValues shared) {
+        this.workTree = workTree;
+        this.gitDir = gitDir;
+        this.lfsDir = lfsDir;
+        this.local = local;
+        this.shared = shared;
+    }
+
+    /**
+     * Opens the repository containing {@code dir}.
+     *
+     * @throws IOException with a one-line message when {@code dir} is not in a git repository
+     */
+    public static Repository open(Path dir) throws IOException {
+        Git.Result paths = Git.run(dir, List.of("rev-parse", "--path-format=absolute",
+                "--git-common-dir", "--show-toplevel"));
+        if (!paths.ok()) {
+            throw new IOException("not in a git repository (" + dir.toAbsolutePath() + "): " + paths.firstErrorLine());
+        }
+        String[] lines = paths.out().split("\n");
+        Path gitDir = Path.of(lines[0].strip());
+        Path workTree = lines.length > 1 && !lines[1].isBlank() ? Path.of(lines[1].strip()) : dir.toAbsolutePath();
+
+        Git.Result cfg = Git.run(dir, List.of("config", "-z", "--get-regexp", "^(lfs-cloud\\.|lfs\\.storage$)"));
+        // exit code 1 means "no such key": not an error
+        if (cfg.exitCode() > 1) {
+            throw new IOException("cannot read git config: " + cfg.firstErrorLine());
+        }
+        ConfigValues local = ConfigValues.parseNulSeparated(cfg.out());
+
+        Path lfsDir = gitDir.resolve("lfs");
+        Optional<String> storage = local.get("lfs.storage");
+        if (storage.isPresent() && !storage.get().isBlank()) {
+            lfsDir = gitDir.resolve(storage.get().strip()); // git-lfs: relative to the git dir
+        }
+        return new Repository(workTree, gitDir, lfsDir, local, readShared(workTree));
+    }
+
+    /**
+     * The committed {@code .lfs-meta/config}: from the working tree, or, when it is not
+     * checked out yet (git-lfs smudges during a clone before later files exist), from HEAD.
+     */
+    private static ConfigValues readShared(Path workTree) throws IOException {
+        Path file = workTree.resolve(SHARED_CONFIG);
+        List<String> args;
+        if (Files.isRegularFile(file)) {
+            args = List.of("config", "-z", "--file", file.toString(), "--list");
+        } else {
+            args = List.of("config", "-z", "--blob", "HEAD:" + SHARED_CONFIG, "--list");
+        }
+        Git.Result r = Git.run(workTree, args);
+        if (!r.ok()) {
+            if (Files.isRegularFile(file)) {
+                throw new IOException("cannot read " + SHARED_CONFIG + ": " + r.firstErrorLine());
+            }
+            return ConfigValues.EMPTY; // no committed config: fine
+        }
+        return ConfigValues.parseNulSeparated(r.out());
+    }
+
+    public Path workTree() {
+        return workTree;
+    }
+
+    public Path gitDir() {
+        return gitDir;
+    }
+
+    /** git-lfs's storage folder ({@code .git/lfs} unless {@code lfs.storage} moves it). */
+    public Path lfsDir() {
+        return lfsDir;
+    }
+
+    /** Where downloads are written, on the same file system as git-lfs's objects. */
+    public Path lfsTmpDir() {
+        return lfsDir.resolve("tmp");
+    }
+
+    /** A setting: git config first, then the committed {@code .lfs-meta/config}. */
+    public Optional<String> setting(String key) {
+        Optional<String> v = local.get(key);
+        return v.isPresent() ? v : shared.get(key);
+    }
+
+    /** The settings as backends see them. */
+    public BackendConfig backendConfig() {
+        return this::setting;
+    }
+}

@@ -1,0 +1,170 @@
+package io.lfscloud.core.store;
+
+import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageBackendProvider;
+import io.lfscloud.spi.StorageException;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * The storage providers found with {@link ServiceLoader}, and the choice among them by
+ * URL scheme and priority. A provider that fails to load is recorded and skipped; it
+ * never stops the others.
+ */
+public final class BackendRegistry implements AutoCloseable {
+
+    /** A provider that was found, and where it came from. */
+    public record Found(StorageBackendProvider provider, String origin) {
+    }
+
+    /** A provider that could not be loaded, and why. */
+    public record Broken(String origin, String problem) {
+    }
+
+    private final List<Found> found;
+    private final List<Broken> broken;
+    private final Map<StorageBackendProvider, StorageBackend> open = new ConcurrentHashMap<>();
+
+    public BackendRegistry(List<Found> found, List<Broken> broken) {
+        this.found = List.copyOf(found);
+        this.broken = List.copyOf(broken);
+    }
+
+    /** Every provider visible to this module's layer and class loader. */
+    public static BackendRegistry load() {
+        return load(ServiceLoader.load(StorageBackendProvider.class, BackendRegistry.class.getClassLoader()));
+    }
+
+    static BackendRegistry load(ServiceLoader<StorageBackendProvider> loader) {
+        List<Found> found = new ArrayList<>();
+        List<Broken> broken = new ArrayList<>();
+        var it = loader.stream().iterator();
+        while (true) {
+            ServiceLoader.Provider<StorageBackendProvider> p;
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                p = it.next();
+            } catch (ServiceConfigurationError e) {
+                broken.add(new Broken("(unknown)", e.getMessage()));
+                continue;
+            }
+            try {
+                StorageBackendProvider provider = p.get();
+                found.add(new Found(provider, originOf(p.type())));
+            } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+                broken.add(new Broken(originOf(p.type()), String.valueOf(e.getMessage())));
+            }
+        }
+        return new BackendRegistry(found, broken);
+    }
+
+    /** The module and where its code was loaded from. */
+    static String originOf(Class<?> type) {
+        Module m = type.getModule();
+        String where;
+        try {
+            var cs = type.getProtectionDomain().getCodeSource();
+            where = cs == null || cs.getLocation() == null ? "?" : cs.getLocation().toString();
+        } catch (SecurityException e) {
+            where = "?";
+        }
+        return (m.isNamed() ? "module " + m.getName() : "class path") + " (" + where + ")";
+    }
+
+    public List<Found> providers() {
+        return found;
+    }
+
+    public List<Broken> broken() {
+        return broken;
+    }
+
+    /**
+     * The provider that serves {@code location}: the highest priority among those that
+     * accept its scheme.
+     *
+     * @throws StorageException MISCONFIGURED naming the URL and every installed provider
+     */
+    public StorageBackendProvider providerFor(URI location) throws StorageException {
+        String scheme = location.getScheme() == null ? "" : location.getScheme().toLowerCase(Locale.ROOT);
+        StorageBackendProvider best = null;
+        int bestPriority = Integer.MIN_VALUE;
+        for (Found f : found) {
+            if (!f.provider().schemes().contains(scheme)) {
+                continue;
+            }
+            int priority;
+            try {
+                priority = f.provider().priority(location);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (priority >= 0 && priority > bestPriority) {
+                best = f.provider();
+                bestPriority = priority;
+            }
+        }
+        if (best == null) {
+            String installed = found.isEmpty() ? "none"
+                    : found.stream().map(f -> f.provider().name() + " (" + String.join(", ", sorted(f))
+                            + ")").collect(Collectors.joining("; "));
+            throw new StorageException(StorageException.Kind.MISCONFIGURED,
+                    (scheme.isEmpty() ? "no URL scheme in '" + location + "'"
+                            : "no storage backend accepts '" + location + "'")
+                            + "; installed backends: " + installed);
+        }
+        return best;
+    }
+
+    private static List<String> sorted(Found f) {
+        return f.provider().schemes().stream().sorted(Comparator.naturalOrder()).toList();
+    }
+
+    /** The backend for {@code location}, opened once per provider and then shared. */
+    public StorageBackend backendFor(URI location, BackendConfig config) throws StorageException {
+        StorageBackendProvider provider = providerFor(location);
+        StorageBackend backend = open.get(provider);
+        if (backend != null) {
+            return backend;
+        }
+        synchronized (open) {
+            backend = open.get(provider);
+            if (backend == null) {
+                try {
+                    backend = provider.open(location, config);
+                } catch (StorageException e) {
+                    throw e;
+                } catch (RuntimeException | LinkageError e) {
+                    throw new StorageException(StorageException.Kind.MISCONFIGURED,
+                            "storage backend '" + provider.name() + "' failed to start: " + e, e);
+                }
+                open.put(provider, backend);
+            }
+            return backend;
+        }
+    }
+
+    @Override
+    public void close() {
+        for (StorageBackend b : open.values()) {
+            try {
+                b.close();
+            } catch (RuntimeException e) {
+                // closing is best effort
+            }
+        }
+        open.clear();
+    }
+}

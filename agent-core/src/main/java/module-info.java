@@ -1,0 +1,17 @@
+/**
+ * The lfs-cloud agent: the Git LFS custom transfer protocol, routing of objects
+ * to storage backends, and the {@code git-lfs-cloud} command line.
+ *
+ * <p>{@code io.lfscloud.spi} is the only exported package: it is what a storage
+ * backend implements. Backends are found with {@link java.util.ServiceLoader}.
+ */
+module io.lfscloud.core {
+    requires info.picocli;
+
+    exports io.lfscloud.spi;
+
+    // picocli reflects on the command classes
+    opens io.lfscloud.core.cli to info.picocli;
+
+    uses io.lfscloud.spi.StorageBackendProvider;
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the lfs-cloud product folder:
+#   lfs-cloud/bin/git-lfs-cloud   the command (bin holds nothing else, so it can go on PATH)
+#   lfs-cloud/runtime/            a jlink runtime image with the core and the embedded file store
+# and lfs-cloud-<version>-linux-x64.tar.gz of it.
+set -euo pipefail
+java_home=$1 modules=$2 target=$3 version=$4
+src=$(cd "$(dirname "$0")/.." && pwd)
+out=$target/lfs-cloud
+
+rm -rf "$out"
+mkdir -p "$out/bin"
+"$java_home/bin/jlink" \
+  --module-path "$modules" \
+  --add-modules io.lfscloud.core,io.lfscloud.backend.file \
+  --strip-debug --no-header-files --no-man-pages \
+  --generate-cds-archive \
+  --output "$out/runtime" >"$target/jlink.log" 2>&1 || { cat "$target/jlink.log" >&2; exit 1; }
+install -m 0755 "$src/bin/git-lfs-cloud" "$out/bin/git-lfs-cloud"
+
+tar -C "$target" -czf "$target/lfs-cloud-$version-linux-x64.tar.gz" \
+  --transform "s,^lfs-cloud,lfs-cloud-$version," lfs-cloud
