@@ -1,0 +1,54 @@
+package io.lfscloud.core.agent;
+
+import io.lfscloud.core.json.Json;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProgressReporterTest {
+
+    @Test
+    void firstEventComesAtOnceAndTheLastEqualsTheSize() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProgressReporter p = new ProgressReporter(new ProtocolWriter(out), "o", 1000);
+        p.report(0);      // nothing moved yet: no event (git-lfs wants bytesSoFar > 0)
+        p.report(10);     // first bytes: at once
+        p.report(20);     // too soon: throttled
+        p.report(1000);   // the end: always
+        p.report(1000);   // nothing new
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(2, lines.size(), lines.toString());
+        Map<String, Object> first = Json.parseObject(lines.get(0));
+        Map<String, Object> last = Json.parseObject(lines.get(1));
+        assertEquals(Map.of("event", "progress", "oid", "o", "bytesSoFar", 10L, "bytesSinceLast", 10L), first);
+        assertEquals(Map.of("event", "progress", "oid", "o", "bytesSoFar", 1000L, "bytesSinceLast", 990L), last);
+    }
+
+    @Test
+    void sinceLastAddsUpToSoFar() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProgressReporter p = new ProgressReporter(new ProtocolWriter(out), "o", 300);
+        for (long i = 1; i <= 300; i++) {
+            p.report(i);
+            if (i % 100 == 0) {
+                Thread.sleep(ProgressReporter.INTERVAL_NANOS / 1_000_000 + 5);
+            }
+        }
+        long sum = 0;
+        long soFar = 0;
+        for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
+            Map<String, Object> m = Json.parseObject(line);
+            sum += (Long) m.get("bytesSinceLast");
+            soFar = (Long) m.get("bytesSoFar");
+            assertEquals(sum, soFar);
+        }
+        assertEquals(300, soFar);
+        assertTrue(sum == 300);
+    }
+}

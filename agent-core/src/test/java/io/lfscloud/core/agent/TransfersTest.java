@@ -1,0 +1,223 @@
+package io.lfscloud.core.agent;
+
+import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.ObjectInfo;
+import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageBackendProvider;
+import io.lfscloud.spi.StorageException;
+import io.lfscloud.spi.TransferListener;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Download retries, resume and verification, with a backend that misbehaves on purpose. */
+class TransfersTest {
+
+    @TempDir
+    Path repo;
+
+    private final Map<URI, byte[]> objects = new ConcurrentHashMap<>();
+    private final List<Long> readOffsets = new ArrayList<>();
+    private int failuresLeft;
+    private long failAfterBytes;
+
+    @BeforeEach
+    void gitRepository() throws Exception {
+        run("git", "init", "-q");
+        run("git", "config", "lfs-cloud.store", "flaky://store");
+    }
+
+    private void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(repo.toFile()).inheritIO().start();
+        assertEquals(0, p.waitFor(), String.join(" ", command));
+    }
+
+    private Transfers transfers() {
+        StorageBackendProvider provider = new StorageBackendProvider() {
+            public String name() {
+                return "flaky";
+            }
+
+            public Set<String> schemes() {
+                return Set.of("flaky");
+            }
+
+            public StorageBackend open(URI location, BackendConfig config) {
+                return new Flaky();
+            }
+        };
+        return new Transfers(repo, () -> new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")),
+                List.of()), 3, 1);
+    }
+
+    /** Serves {@link #objects}; the first {@link #failuresLeft} reads drop after {@link #failAfterBytes}. */
+    private final class Flaky implements StorageBackend {
+        public ObjectInfo stat(URI object) throws StorageException {
+            byte[] b = objects.get(object);
+            if (b == null) {
+                throw new StorageException(StorageException.Kind.NOT_FOUND, "no such object " + object);
+            }
+            return ObjectInfo.of(object, b.length);
+        }
+
+        public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
+            byte[] b = stat(object) == null ? null : objects.get(object);
+            readOffsets.add(offset);
+            InputStream in = new ByteArrayInputStream(b, (int) offset, b.length - (int) offset);
+            if (failuresLeft-- <= 0) {
+                return in;
+            }
+            return new InputStream() {
+                long served;
+
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                public int read(byte[] buf, int off, int len) throws IOException {
+                    if (served >= failAfterBytes) {
+                        throw new IOException("connection reset");
+                    }
+                    int n = in.read(buf, off, (int) Math.min(len, failAfterBytes - served));
+                    served += Math.max(n, 0);
+                    return n;
+                }
+            };
+        }
+
+        public boolean write(URI object, Path source, long size, String sha256, TransferListener progress)
+                throws StorageException {
+            try {
+                objects.put(object, Files.readAllBytes(source));
+                return true;
+            } catch (IOException e) {
+                throw new StorageException(StorageException.Kind.TRANSIENT, e.getMessage());
+            }
+        }
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    private String put(byte[] content) throws Exception {
+        String oid = sha256(content);
+        objects.put(URI.create("flaky://store/" + oid.substring(0, 2) + "/" + oid.substring(2, 4) + "/" + oid), content);
+        return oid;
+    }
+
+    private List<Path> tmpFiles() throws IOException {
+        Path tmp = repo.resolve(".git/lfs/tmp");
+        if (!Files.isDirectory(tmp)) {
+            return List.of();
+        }
+        try (var s = Files.list(tmp)) {
+            return s.toList();
+        }
+    }
+
+    @Test
+    void aDroppedDownloadResumesWhereItStopped() throws Exception {
+        byte[] content = new byte[3 * Transfers.BUFFER_SIZE + 17];
+        new Random(1).nextBytes(content);
+        String oid = put(content);
+        failuresLeft = 2;
+        failAfterBytes = Transfers.BUFFER_SIZE + 5;
+        List<Long> progress = new ArrayList<>();
+
+        Path file = transfers().download(oid, content.length, progress::add);
+
+        assertArrayEquals(content, Files.readAllBytes(file));
+        assertTrue(file.startsWith(repo.resolve(".git/lfs/tmp")), file.toString());
+        assertEquals(List.of(0L, failAfterBytes, 2 * failAfterBytes), readOffsets, "each retry resumes at the offset reached");
+        assertEquals(content.length, progress.getLast());
+    }
+
+    @Test
+    void givesUpAfterTheLastAttemptAndLeavesNoTempFile() throws Exception {
+        byte[] content = new byte[100_000];
+        String oid = put(content);
+        failuresLeft = 10;
+        failAfterBytes = 10;
+        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(oid, content.length, Progress.NONE));
+        assertEquals(503, f.code());
+        assertTrue(f.retriable());
+        assertTrue(f.getMessage().contains("connection reset"), f.getMessage());
+        assertEquals(3, readOffsets.size());
+        assertEquals(List.of(), tmpFiles());
+    }
+
+    @Test
+    void aMissingObjectIsNotFoundAndNotRetried() throws Exception {
+        String oid = sha256("absent".getBytes());
+        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(oid, 6, Progress.NONE));
+        assertEquals(404, f.code());
+        assertEquals(List.of(), readOffsets);
+        assertEquals(List.of(), tmpFiles());
+    }
+
+    @Test
+    void contentThatDoesNotHashToItsOidIsRefusedAndDeleted() throws Exception {
+        byte[] content = "the real content".getBytes();
+        String oid = put(content);
+        objects.replaceAll((k, v) -> "the fake content".getBytes());
+        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(oid, content.length, Progress.NONE));
+        assertEquals(422, f.code());
+        assertTrue(f.getMessage().contains(oid) && f.getMessage().contains("corrupt"), f.getMessage());
+        assertEquals(List.of(), tmpFiles());
+    }
+
+    @Test
+    void aStoreObjectOfTheWrongSizeIsCorrupt() throws Exception {
+        byte[] content = "twelve bytes".getBytes();
+        String oid = put(content);
+        TransferFailure longer = assertThrows(TransferFailure.class, () -> transfers().download(oid, 5, Progress.NONE));
+        assertEquals(422, longer.code());
+        TransferFailure shorter = assertThrows(TransferFailure.class, () -> transfers().download(oid, 50, Progress.NONE));
+        assertEquals(422, shorter.code());
+        assertTrue(shorter.getMessage().contains("12 bytes"), shorter.getMessage());
+    }
+
+    @Test
+    void anUploadOfAMissingOrMismatchedFileIsABadRequest() throws Exception {
+        String oid = sha256("x".getBytes());
+        TransferFailure missing = assertThrows(TransferFailure.class,
+                () -> transfers().upload(oid, 1, repo.resolve("nope").toString(), Progress.NONE));
+        assertEquals(400, missing.code());
+        Path file = Files.writeString(repo.resolve("f"), "xy");
+        TransferFailure size = assertThrows(TransferFailure.class,
+                () -> transfers().upload(oid, 1, file.toString(), Progress.NONE));
+        assertEquals(400, size.code());
+        assertTrue(objects.isEmpty());
+    }
+
+    @Test
+    void withoutAStoreTheErrorSaysHowToConfigureOne() throws Exception {
+        run("git", "config", "--unset", "lfs-cloud.store");
+        TransferFailure f = assertThrows(TransferFailure.class,
+                () -> transfers().download(sha256(new byte[0]), 0, Progress.NONE));
+        assertTrue(f.getMessage().contains("git lfs-cloud install --store"), f.getMessage());
+    }
+}

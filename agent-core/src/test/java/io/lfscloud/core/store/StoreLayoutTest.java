@@ -1,0 +1,46 @@
+package io.lfscloud.core.store;
+
+import io.lfscloud.spi.StorageException;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StoreLayoutTest {
+
+    static final String OID = "22ab5f63670800cc7be06dbed816012b0dc411e774754c7579467d2536a9cf3e";
+
+    @Test
+    void objectsAreFannedOutByTheirFirstFourHexDigits() throws Exception {
+        assertEquals(URI.create("s3://bucket/prefix/22/ab/" + OID), StoreLayout.parse("s3://bucket/prefix").objectUri(OID));
+        assertEquals(URI.create("file:///srv/lfs/22/ab/" + OID), StoreLayout.parse("file:///srv/lfs/").objectUri(OID));
+    }
+
+    @Test
+    void anAbsolutePathIsAFileUrl() throws Exception {
+        assertEquals(URI.create("file:///srv/lfs/"), StoreLayout.parse("/srv/lfs").root());
+    }
+
+    @Test
+    void refusesSettingsThatAreNotUrls() {
+        for (String bad : new String[] {"relative/path", "::", "s3://bucket/x?signature=1", "http://h/p#frag"}) {
+            StorageException e = assertThrows(StorageException.class, () -> StoreLayout.parse(bad), bad);
+            assertEquals(StorageException.Kind.MISCONFIGURED, e.kind());
+        }
+    }
+
+    @Test
+    void onlyRealOidsMakeObjectUrls() throws Exception {
+        StoreLayout layout = StoreLayout.parse("file:///srv/lfs");
+        assertThrows(IllegalArgumentException.class, () -> layout.objectUri("../../etc/passwd"));
+        assertThrows(IllegalArgumentException.class, () -> layout.objectUri(OID.toUpperCase()));
+        assertThrows(IllegalArgumentException.class, () -> layout.objectUri(OID.substring(1)));
+        assertTrue(Oids.isValid(OID));
+        assertFalse(Oids.isValid(OID + "0"));
+        assertFalse(Oids.isValid(null));
+    }
+}
