@@ -17,6 +17,7 @@ mkdir -p "$out/bin"
   --generate-cds-archive \
   --output "$out/runtime" >"$target/jlink.log" 2>&1 || { cat "$target/jlink.log" >&2; exit 1; }
 install -m 0755 "$src/bin/git-lfs-cloud" "$out/bin/git-lfs-cloud"
+bash "$src/build/train-aot.sh" "$out"
 
 tar -C "$target" -czf "$target/lfs-cloud-$version-linux-x64.tar.gz" \
   --transform "s,^lfs-cloud,lfs-cloud-$version," lfs-cloud

@@ -21,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -34,6 +35,10 @@ import java.util.function.Supplier;
 public final class Transfers implements AutoCloseable {
 
     static final int BUFFER_SIZE = 256 * 1024;
+
+    /** Temp names unique per process without a random source (a SecureRandom costs start-up). */
+    private static final long PID = ProcessHandle.current().pid();
+    private static final AtomicLong TMP_COUNTER = new AtomicLong();
 
     private final Path workingDir;
     private final Supplier<BackendRegistry> registrySupplier;
@@ -114,7 +119,8 @@ public final class Transfers implements AutoCloseable {
         Path tmp;
         try {
             Files.createDirectories(tmpDir);
-            tmp = Files.createTempFile(tmpDir, "lfs-cloud-" + oid.substring(0, 12) + "-", ".part");
+            tmp = tmpDir.resolve("lfs-cloud-" + oid.substring(0, 16) + "-" + PID + "-" + TMP_COUNTER.incrementAndGet() + ".part");
+            Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         } catch (IOException e) {
             throw new TransferFailure(500, "cannot create a temp file in " + tmpDir + ": " + describe(e), false, e);
         }
@@ -133,7 +139,7 @@ public final class Transfers implements AutoCloseable {
     private void fetchVerified(String oid, long size, Location loc, Path tmp, Progress progress)
             throws TransferFailure {
         MessageDigest sha = sha256();
-        byte[] buf = new byte[BUFFER_SIZE];
+        byte[] buf = new byte[(int) Math.max(8192, Math.min(BUFFER_SIZE, size))];
         long total = 0;
         ObjectInfo expected = ObjectInfo.of(loc.uri(), size);
         try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {

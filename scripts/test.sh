@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, then real git + git-lfs against the built product.
+# Installs what the tests need when it is missing (git-lfs; Maven), finds a JDK 25.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+need_package git git
+need_package git-lfs git-lfs
+mvn25 verify "$@"
