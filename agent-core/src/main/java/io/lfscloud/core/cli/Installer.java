@@ -36,9 +36,11 @@ final class Installer {
     static List<String> install(Path dir, boolean global) {
         List<String> done = new ArrayList<>();
         String scope = global ? "--global" : "--local";
-        Git.Result lfs = git(dir, List.of("lfs", "install", scope));
+        // git lfs install writes the user's config by default; it has --local but no --global
+        List<String> lfsInstall = global ? List.of("lfs", "install") : List.of("lfs", "install", "--local");
+        Git.Result lfs = git(dir, lfsInstall);
         if (!lfs.ok()) {
-            throw new CliException("'git lfs install " + scope + "' failed: " + lfs.firstErrorLine()
+            throw new CliException("'git " + String.join(" ", lfsInstall) + "' failed: " + lfs.firstErrorLine()
                     + " (is git-lfs installed?)");
         }
         done.add("git-lfs filters and hooks installed (" + scope.substring(2) + ")");

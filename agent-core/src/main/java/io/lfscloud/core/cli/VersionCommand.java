@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "version", description = "Print the version of lfs-cloud.")
+@Command(name = "version", mixinStandardHelpOptions = true, description = "Print the version of lfs-cloud.")
 final class VersionCommand implements Callable<Integer> {
 
     @Override
