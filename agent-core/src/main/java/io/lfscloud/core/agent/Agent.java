@@ -8,7 +8,6 @@ import io.lfscloud.core.store.Oids;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,8 +17,12 @@ import java.util.regex.Pattern;
 
 /**
  * The Git LFS custom transfer agent: reads requests from git-lfs on stdin and answers
- * on stdout, as {@code custom-transfers-protocol.md} specifies (version 1, what every
- * released git-lfs speaks).
+ * on stdout, as {@code custom-transfers-protocol.md} specifies.
+ *
+ * <p>Protocol version 1 (what every released git-lfs speaks) and version 2 are
+ * negotiated at {@code init}. Version 1 and version 2's basic mode serve one request at
+ * a time on this thread; version 2's batch mode hands complete batches to
+ * {@link Batches}, which transfers their items in parallel while this thread reads on.
  *
  * <p>The init reply comes at once; nothing heavy happens before the first transfer
  * request. A failed object is answered with a {@code complete} carrying an
@@ -30,6 +33,9 @@ public final class Agent {
     /** Longest accepted message line; git-lfs's are a few hundred bytes. */
     static final int MAX_LINE = 1 << 20;
 
+    /** Most transfers one agent runs at once in batch mode, whatever init asks for. */
+    static final int MAX_CONCURRENCY = 64;
+
     /** Finds an oid in a line that is not valid JSON, so that the sender still gets an answer. */
     private static final Pattern OID_IN_TEXT = Pattern.compile("\"oid\"\\s*:\\s*\"([0-9a-f]{64})\"");
 
@@ -37,6 +43,8 @@ public final class Agent {
     private final ProtocolWriter writer;
     private final Transfers transfers;
     private String operation;
+    private int protocol;
+    private Batches batches;
 
     public Agent(InputStream in, OutputStream out, Transfers transfers) {
         this.reader = new LineReader(in, MAX_LINE);
@@ -46,27 +54,35 @@ public final class Agent {
 
     /** Serves until {@code terminate} or end of input. Returns the process exit code. */
     public int run() {
+        Step step = Step.EXIT_OK;
         try {
             while (true) {
                 String line = reader.readLine();
                 if (line == null) {
                     Log.trace("end of input, exiting");
-                    return 0;
+                    break;
                 }
                 if (line == LineReader.TOO_LONG) {
                     Log.error("ignoring a message longer than " + MAX_LINE + " bytes");
                     continue;
                 }
-                if (line.isBlank()) {
-                    continue;
+                if (!line.isBlank()) {
+                    step = handle(line);
                 }
-                Step step = handle(line);
+                if (writer.broken() != null) {
+                    Log.error("cannot write to git-lfs (stdout): " + writer.broken().getMessage());
+                    return 1;
+                }
                 if (step != Step.CONTINUE) {
-                    return step == Step.EXIT_OK ? 0 : 1;
+                    break;
                 }
             }
-        } catch (IOException | UncheckedIOException e) {
-            Log.error("the conversation with git-lfs broke: " + e.getMessage(), e);
+            if (batches != null) {
+                batches.finish();
+            }
+            return step == Step.EXIT_FAILED || writer.broken() != null ? 1 : 0;
+        } catch (IOException e) {
+            Log.error("cannot read from git-lfs (stdin): " + e.getMessage(), e);
             return 1;
         } finally {
             transfers.close();
@@ -83,7 +99,7 @@ public final class Agent {
             Log.error("ignoring a malformed message (" + e.getMessage() + "): " + abbreviate(line));
             Matcher m = OID_IN_TEXT.matcher(line);
             if (m.find()) {
-                fail(m.group(1), TransferFailure.badRequest("malformed request: " + e.getMessage()));
+                fail(m.group(1), null, TransferFailure.badRequest("malformed request: " + e.getMessage()));
             }
             return Step.CONTINUE;
         }
@@ -99,6 +115,16 @@ public final class Agent {
             case "download":
                 transfer(name, msg);
                 return Step.CONTINUE;
+            case "batch-header":
+            case "batch-footer":
+                if (batches == null) {
+                    Log.error("ignoring " + name + ": the session is not in batch mode");
+                } else if (name.equals("batch-header")) {
+                    batches.header(msg);
+                } else {
+                    batches.footer(msg);
+                }
+                return Step.CONTINUE;
             case "terminate":
                 Log.trace("terminate received, exiting");
                 return Step.EXIT_OK;
@@ -108,29 +134,80 @@ public final class Agent {
         }
     }
 
+    // ------------------------------------------------------------------ init
+
     private Step init(Map<String, Object> msg) {
         if (operation != null) {
             Log.error("ignoring a second init message");
-            writer.send(errorReply(400, "init received twice"));
+            writer.send(Map.of("error", Messages.error(400, "init received twice", null)));
             return Step.CONTINUE;
         }
         Object op = msg.get("operation");
         if (!"upload".equals(op) && !"download".equals(op)) {
-            String problem = "init has no valid \"operation\" (upload or download): " + abbreviate(String.valueOf(op));
-            Log.error(problem);
-            writer.send(errorReply(32, problem));
-            return Step.EXIT_FAILED;
+            return initError("init has no valid \"operation\" (upload or download): " + abbreviate(String.valueOf(op)));
+        }
+        Object offered = msg.get("protocol");
+        if (offered == null) {
+            // version 1: no negotiation, an empty confirmation
+            operation = (String) op;
+            protocol = 1;
+            writer.sendRaw("{}");
+            Log.trace("initialised for " + operation + " (protocol 1), remote " + msg.get("remote"));
+            return Step.CONTINUE;
+        }
+        if (!(offered instanceof Long version) || version < 1) {
+            return initError("init has an invalid \"protocol\": " + abbreviate(String.valueOf(offered)));
+        }
+        Object modeValue = msg.get("concurrencyMode");
+        String mode;
+        if (version == 1) {
+            mode = "basic";
+        } else if (modeValue == null || "basic".equals(modeValue)) {
+            mode = "basic";
+        } else if ("batch".equals(modeValue) || "any".equals(modeValue)) {
+            mode = "batch";
+        } else {
+            return initError("init has an unknown \"concurrencyMode\": " + abbreviate(String.valueOf(modeValue))
+                    + " (basic, batch or any)");
         }
         operation = (String) op;
-        writer.sendRaw("{}");
-        Log.trace("initialised for " + operation + ", remote " + msg.get("remote"));
+        protocol = version == 1 ? 1 : 2; // a higher version offered: answer the highest we speak
+        Map<String, Object> reply = new LinkedHashMap<>();
+        reply.put("protocol", (long) protocol);
+        if (protocol == 2) {
+            reply.put("concurrencyMode", mode);
+        }
+        if (mode.equals("batch")) {
+            batches = new Batches(operation, transfers, writer, concurrency(msg.get("concurrenttransfers")));
+        }
+        writer.send(reply);
+        Log.trace("initialised for " + operation + " (protocol " + protocol + ", " + mode + "), remote " + msg.get("remote"));
         return Step.CONTINUE;
     }
+
+    private Step initError(String problem) {
+        Log.error(problem);
+        writer.send(Map.of("error", Messages.error(32, problem, null)));
+        return Step.EXIT_FAILED;
+    }
+
+    private static int concurrency(Object requested) {
+        if (requested instanceof Long n && n >= 1) {
+            return (int) Math.min(n, MAX_CONCURRENCY);
+        }
+        return 8; // git-lfs's default lfs.concurrenttransfers
+    }
+
+    // ------------------------------------------------------------- transfers
 
     private void transfer(String event, Map<String, Object> msg) {
         Object oidValue = msg.get("oid");
         if (!(oidValue instanceof String oid)) {
             reject(msg, event + " request without an \"oid\"");
+            return;
+        }
+        if (batches != null) {
+            batches.item(event, oid, msg);
             return;
         }
         try {
@@ -142,28 +219,23 @@ public final class Agent {
             }
             long size = size(msg);
             ProgressReporter progress = new ProgressReporter(writer, oid, size);
-            Map<String, Object> done = new LinkedHashMap<>();
-            done.put("event", "complete");
-            done.put("oid", oid);
             if (event.equals("download")) {
                 Path file = transfers.download(oid, size, progress);
-                done.put("path", file.toAbsolutePath().toString());
+                writer.send(Messages.complete(oid, null, file.toAbsolutePath().toString()));
             } else {
                 Object path = msg.get("path");
                 transfers.upload(oid, size, path instanceof String p ? p : null, progress);
+                writer.send(Messages.complete(oid, null, null));
             }
-            writer.send(done);
         } catch (TransferFailure f) {
-            fail(oid, f);
+            fail(oid, null, f);
         } catch (RuntimeException e) {
-            if (e instanceof UncheckedIOException u) {
-                throw u; // stdout is gone
-            }
-            fail(oid, new TransferFailure(500, "internal error: " + e, false, e));
+            fail(oid, null, new TransferFailure(500, "internal error: " + e, false, e));
         }
     }
 
-    private static long size(Map<String, Object> msg) throws TransferFailure {
+    /** The request's {@code size}: a whole, non-negative number of bytes. */
+    static long size(Map<String, Object> msg) throws TransferFailure {
         Object size = msg.get("size");
         if (size instanceof Long l && l >= 0) {
             return l;
@@ -175,37 +247,22 @@ public final class Agent {
                 : "invalid \"size\": " + abbreviate(String.valueOf(size)));
     }
 
-    private void fail(String oid, TransferFailure f) {
+    private void fail(String oid, String bid, TransferFailure f) {
         Log.error(Oids.shortForm(oid) + ": " + f.getMessage(), f.getCause());
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("event", "complete");
-        m.put("oid", oid);
-        m.put("error", error(f.code(), f.getMessage()));
-        writer.send(m);
+        writer.send(Messages.failed(oid, bid, f, protocol >= 2));
     }
 
     /** A message that cannot be served: answered if it names an oid, else only reported. */
     private void reject(Map<String, Object> msg, String problem) {
         Object oid = msg.get("oid");
         if (oid instanceof String s) {
-            fail(s, TransferFailure.badRequest(problem));
+            fail(s, msg.get("bid") instanceof String b ? b : null, TransferFailure.badRequest(problem));
         } else {
             Log.error("ignoring " + problem);
         }
     }
 
-    private static Map<String, Object> errorReply(int code, String message) {
-        return Map.of("error", error(code, message));
-    }
-
-    private static Map<String, Object> error(int code, String message) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("code", (long) code);
-        e.put("message", message);
-        return e;
-    }
-
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         String clean = s.replaceAll("[^\\x20-\\x7e]", "?");
         return clean.length() > 120 ? clean.substring(0, 120) + "…" : clean;
     }

@@ -4,46 +4,45 @@ import io.lfscloud.core.json.Json;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
  * The only writer of the agent's stdout: one JSON message per line, flushed, under a
- * lock so that messages from several threads never interleave.
+ * lock so that messages from several threads never interleave. When stdout breaks
+ * (git-lfs is gone) later messages are dropped and {@link #broken()} says so.
  */
 final class ProtocolWriter {
 
     private final OutputStream out;
+    private volatile IOException failure;
 
     ProtocolWriter(OutputStream out) {
         this.out = out;
     }
 
-    /**
-     * Sends one message.
-     *
-     * @throws UncheckedIOException when git-lfs is gone (stdout closed): nothing can be reported then
-     */
-    synchronized void send(Map<String, ?> message) {
+    /** Sends one message. */
+    void send(Map<String, ?> message) {
         StringBuilder sb = new StringBuilder(160);
         Json.write(message, sb);
-        sb.append('\n');
-        try {
-            out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write to git-lfs (stdout): " + e.getMessage(), e);
-        }
+        sendRaw(sb.toString());
     }
 
-    /** Sends a raw line that is already valid JSON. */
+    /** Sends a line that is already one valid JSON value. */
     synchronized void sendRaw(String json) {
+        if (failure != null) {
+            return;
+        }
         try {
             out.write((json + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write to git-lfs (stdout): " + e.getMessage(), e);
+            failure = e;
         }
+    }
+
+    /** Why stdout stopped working, or {@code null}. */
+    IOException broken() {
+        return failure;
     }
 }
