@@ -84,6 +84,18 @@ class CliTest {
     }
 
     @Test
+    void installProtocolTwoWritesTheVersionAndMode() {
+        sb.run(repo, "git", "lfs-cloud", "install", "--protocol", "2", "--concurrency-mode", "batch").ok();
+        assertEquals("2", config(repo, "--local", "--get", "lfs.customtransfer.lfs-cloud.protocol"));
+        assertEquals("batch", config(repo, "--local", "--get", "lfs.customtransfer.lfs-cloud.concurrencyMode"));
+        sb.run(repo, "git", "lfs-cloud", "install", "--protocol", "1").ok();
+        assertEquals("", config(repo, "--local", "--get", "lfs.customtransfer.lfs-cloud.protocol"));
+        assertEquals(2, sb.run(repo, "git", "lfs-cloud", "install", "--protocol", "3").exitCode());
+        assertEquals(2, sb.run(repo, "git", "lfs-cloud", "install", "--concurrency-mode", "batch").exitCode());
+        assertEquals(2, sb.run(repo, "git", "lfs-cloud", "install", "--protocol", "2", "--concurrency-mode", "turbo").exitCode());
+    }
+
+    @Test
     void badUsageExitsWithTwo() {
         assertEquals(2, sb.run(repo, "git", "lfs-cloud", "no-such-command").exitCode());
         assertEquals(2, sb.run(repo, "git", "lfs-cloud", "install", "--no-such-option").exitCode());

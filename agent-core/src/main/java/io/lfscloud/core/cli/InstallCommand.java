@@ -24,6 +24,15 @@ final class InstallCommand implements Callable<Integer> {
             description = "Write --store to the committed .lfs-meta/config, so that every clone uses it.")
     boolean shared;
 
+    @Option(names = "--protocol", paramLabel = "N",
+            description = "Custom transfer protocol version git-lfs should offer (1 or 2). Version 2 is for"
+                    + " git-lfs clients that speak it; released git-lfs (3.x) speaks only version 1.")
+    Integer protocol;
+
+    @Option(names = "--concurrency-mode", paramLabel = "MODE",
+            description = "With --protocol 2: basic, batch or any (lfs.customtransfer.lfs-cloud.concurrencyMode).")
+    String concurrencyMode;
+
     @Mixin
     Cli.Verbosity verbosity;
 
@@ -36,11 +45,23 @@ final class InstallCommand implements Callable<Integer> {
         if (shared && global) {
             throw new CliException("--shared and --global cannot be combined", Cli.USAGE, null);
         }
+        if (protocol != null && protocol != 1 && protocol != 2) {
+            throw new CliException("--protocol must be 1 or 2", Cli.USAGE, null);
+        }
+        if (concurrencyMode != null && !java.util.Set.of("basic", "batch", "any").contains(concurrencyMode)) {
+            throw new CliException("--concurrency-mode must be basic, batch or any", Cli.USAGE, null);
+        }
+        if (concurrencyMode != null && (protocol == null || protocol != 2)) {
+            throw new CliException("--concurrency-mode needs --protocol 2", Cli.USAGE, null);
+        }
         if (!global) {
             dir = Installer.topLevel(dir);
         }
         for (String line : Installer.install(dir, global)) {
             System.out.println(line);
+        }
+        if (protocol != null) {
+            System.out.println(Installer.setProtocol(dir, global, protocol, concurrencyMode));
         }
         if (store != null) {
             System.out.println(Installer.setStore(dir, global, shared, store));

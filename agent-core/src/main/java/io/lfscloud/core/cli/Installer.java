@@ -82,6 +82,24 @@ final class Installer {
         return "default store " + value;
     }
 
+    /**
+     * Writes {@code lfs.customtransfer.lfs-cloud.protocol} and {@code .concurrencyMode}:
+     * for git-lfs clients that speak protocol version 2. Version 1 removes both.
+     */
+    static String setProtocol(Path dir, boolean global, int protocol, String mode) {
+        String scope = global ? "--global" : "--local";
+        String prefix = "lfs.customtransfer." + AGENT_NAME + ".";
+        if (protocol == 1) {
+            git(dir, List.of("config", scope, "--unset-all", prefix + "protocol"));
+            git(dir, List.of("config", scope, "--unset-all", prefix + "concurrencyMode"));
+            return "protocol version 1 (what released git-lfs speaks)";
+        }
+        setConfig(dir, scope, prefix + "protocol", "2");
+        String effective = mode == null ? "basic" : mode;
+        setConfig(dir, scope, prefix + "concurrencyMode", effective);
+        return "protocol version 2, concurrency mode " + effective + " (for git-lfs clients that speak version 2)";
+    }
+
     static Path topLevel(Path dir) {
         Git.Result r = git(dir, List.of("rev-parse", "--show-toplevel"));
         if (!r.ok()) {

@@ -1,0 +1,346 @@
+package io.lfscloud.core.agent;
+
+import io.lfscloud.core.json.Json;
+import io.lfscloud.core.json.JsonException;
+import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.ObjectInfo;
+import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageBackendProvider;
+import io.lfscloud.spi.StorageException;
+import io.lfscloud.spi.TransferListener;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Seeded fuzzing of the agent's message handling, in every protocol mode: sessions mixing
+ * valid requests, invalid ones, batch definitions that do and do not add up, and lines
+ * mutated at random. Whatever the input, the agent must
+ * <ul>
+ *   <li>write nothing but JSON objects, one per line, to stdout;</li>
+ *   <li>finish (no hang);</li>
+ *   <li>answer every line that names an object with exactly one {@code complete};</li>
+ *   <li>hand over only downloads whose bytes hash to their oid.</li>
+ * </ul>
+ * A failing seed is printed, so the case can be replayed.
+ */
+class AgentFuzzTest {
+
+    static final int SESSIONS = Integer.getInteger("lfscloud.fuzz.sessions", 400);
+    static final long SEED = Long.getLong("lfscloud.fuzz.seed", 20261122L);
+    static final Pattern OID_IN_TEXT = Pattern.compile("\"oid\"\\s*:\\s*\"([0-9a-f]{64})\"");
+    static final Set<String> NOT_ANSWERED = Set.of("init", "batch-header", "batch-footer", "terminate");
+
+    @TempDir
+    Path repo;
+
+    final Map<String, byte[]> stored = new ConcurrentHashMap<>();
+    final List<String> present = new ArrayList<>();
+    final List<Path> uploadSources = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        for (String[] c : new String[][] {{"git", "init", "-q"}, {"git", "config", "lfs-cloud.store", "mem://store"}}) {
+            assertEquals(0, new ProcessBuilder(c).directory(repo.toFile()).inheritIO().start().waitFor());
+        }
+        Random r = new Random(SEED);
+        for (int i = 0; i < 12; i++) {
+            byte[] b = new byte[r.nextInt(70_000)];
+            r.nextBytes(b);
+            String oid = sha256(b);
+            stored.put(oid, b);
+            present.add(oid);
+            Path src = repo.resolve("up-" + i);
+            Files.write(src, b);
+            uploadSources.add(src);
+        }
+    }
+
+    static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    /** Objects in memory; one read in seven drops half way (transient), to exercise retries. */
+    final class Memory implements StorageBackend {
+        private String oid(URI u) {
+            String p = u.getPath();
+            return p.substring(p.lastIndexOf('/') + 1);
+        }
+
+        public ObjectInfo stat(URI object) throws StorageException {
+            byte[] b = stored.get(oid(object));
+            if (b == null) {
+                throw new StorageException(StorageException.Kind.NOT_FOUND, "no such object " + object);
+            }
+            return ObjectInfo.of(object, b.length);
+        }
+
+        public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
+            byte[] b = stored.get(oid(object));
+            if (b == null) {
+                throw new StorageException(StorageException.Kind.NOT_FOUND, "no such object " + object);
+            }
+            int from = (int) Math.min(offset, b.length);
+            if (ThreadLocalRandom.current().nextInt(7) == 0) {
+                int to = from + (b.length - from) / 2;
+                return new InputStream() {
+                    int pos = from;
+
+                    public int read() throws IOException {
+                        if (pos >= to) {
+                            throw new IOException("connection dropped");
+                        }
+                        return b[pos++] & 0xff;
+                    }
+                };
+            }
+            return new ByteArrayInputStream(b, from, b.length - from);
+        }
+
+        public boolean write(URI object, Path source, long size, String sha256, TransferListener progress)
+                throws StorageException {
+            try {
+                byte[] b = Files.readAllBytes(source);
+                if (!sha256(b).equals(sha256)) {
+                    throw new StorageException(StorageException.Kind.CORRUPT, "source does not hash to " + sha256);
+                }
+                stored.put(oid(object), b);
+                progress.transferred(b.length);
+                return true;
+            } catch (StorageException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new StorageException(StorageException.Kind.MISCONFIGURED, e.toString());
+            }
+        }
+    }
+
+    private Transfers transfers() {
+        StorageBackendProvider p = new StorageBackendProvider() {
+            public String name() {
+                return "mem";
+            }
+
+            public Set<String> schemes() {
+                return Set.of("mem");
+            }
+
+            public StorageBackend open(URI location, BackendConfig config) {
+                return new Memory();
+            }
+        };
+        return new Transfers(repo, () -> new BackendRegistry(List.of(new BackendRegistry.Found(p, "test")), List.of()), 3, 0);
+    }
+
+    // -------------------------------------------------------------- generation
+
+    private String json(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return Json.write(m);
+    }
+
+    private String someOid(Random r) {
+        return switch (r.nextInt(6)) {
+            case 0 -> "f".repeat(64);                      // missing
+            case 1 -> "../../" + "a".repeat(58);           // hostile
+            case 2 -> "A".repeat(64);                      // not lowercase
+            default -> present.get(r.nextInt(present.size()));
+        };
+    }
+
+    private String request(Random r, String op, String bid) {
+        String oid = someOid(r);
+        byte[] b = stored.get(oid);
+        Object size = switch (r.nextInt(12)) {
+            case 0 -> -1L;
+            case 1 -> "12";
+            case 2 -> null;
+            default -> (long) (b == null ? 100 : b.length);
+        };
+        String path = op.equals("upload") && r.nextInt(10) > 0
+                ? uploadSources.get(present.indexOf(oid) < 0 ? 0 : present.indexOf(oid)).toString() : null;
+        List<Object> kv = new ArrayList<>(List.of("event", r.nextInt(15) == 0 ? (op.equals("upload") ? "download" : "upload") : op, "oid", oid));
+        if (bid != null) {
+            kv.addAll(List.of("bid", bid));
+        }
+        if (size != null) {
+            kv.addAll(List.of("size", size));
+        }
+        if (path != null) {
+            kv.addAll(List.of("path", path));
+        }
+        return json(kv.toArray());
+    }
+
+    private static final String INSERTS = "{}[],:\"\\x0\u00e9\u0000";
+
+    private String mutate(Random r, String line) {
+        StringBuilder sb = new StringBuilder(line);
+        int edits = 1 + r.nextInt(4);
+        for (int i = 0; i < edits && sb.length() > 0; i++) {
+            int at = r.nextInt(sb.length());
+            switch (r.nextInt(4)) {
+                case 0 -> sb.deleteCharAt(at);
+                case 1 -> sb.insert(at, INSERTS.charAt(r.nextInt(INSERTS.length())));
+                case 2 -> sb.setCharAt(at, (char) (32 + r.nextInt(95)));
+                default -> sb.setLength(at);
+            }
+        }
+        return sb.toString().replace('\n', ' ');
+    }
+
+    private List<String> session(Random r) {
+        List<String> lines = new ArrayList<>();
+        String op = r.nextBoolean() ? "download" : "upload";
+        int kind = r.nextInt(4);
+        switch (kind) {
+            case 0 -> lines.add(json("event", "init", "operation", op, "remote", "origin", "concurrent", true, "concurrenttransfers", 8L));
+            case 1 -> lines.add(json("event", "init", "operation", op, "protocol", 2L, "concurrencyMode", "basic"));
+            default -> lines.add(json("event", "init", "operation", op, "protocol", 2L, "concurrencyMode",
+                    r.nextBoolean() ? "batch" : "any", "concurrenttransfers", (long) (1 + r.nextInt(6))));
+        }
+        int n = 5 + r.nextInt(40);
+        List<String> openBids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int what = r.nextInt(20);
+            if (what < 3) {
+                lines.add(mutate(r, request(r, op, openBids.isEmpty() ? null : openBids.getFirst())));
+            } else if (what == 3) {
+                byte[] junk = new byte[r.nextInt(60)];
+                r.nextBytes(junk);
+                lines.add(new String(junk, StandardCharsets.ISO_8859_1).replace('\n', ' '));
+            } else if (what == 4) {
+                lines.add(json("event", r.nextBoolean() ? "fly" : "init", "oid", someOid(r)));
+            } else if (what < 9 && kind >= 2) {
+                // a batch: consistent most of the time
+                String bid = "b" + i;
+                int count = r.nextInt(6);
+                List<String> items = new ArrayList<>();
+                long total = 0;
+                for (int k = 0; k < count; k++) {
+                    String item = request(r, op, bid);
+                    items.add(item);
+                    try {
+                        Object s = Json.parseObject(item).get("size");
+                        total += s instanceof Long l && l > 0 ? l : 0;
+                    } catch (JsonException e) {
+                        fail(e);
+                    }
+                }
+                long declaredCount = r.nextInt(8) == 0 ? count + 1 : count;
+                long declaredSize = r.nextInt(8) == 0 ? total + 1 : total;
+                lines.add(json("event", "batch-header", "bid", bid, "totalSize", declaredSize, "objectsCount", declaredCount));
+                lines.addAll(items);
+                if (r.nextInt(6) == 0) {
+                    openBids.add(bid); // footer comes later, or never
+                } else {
+                    lines.add(json("event", "batch-footer", "bid", bid, "totalSize", declaredSize, "objectsCount", declaredCount));
+                }
+            } else if (what == 9 && !openBids.isEmpty()) {
+                String bid = openBids.removeFirst();
+                lines.add(json("event", "batch-footer", "bid", bid, "totalSize", 0L, "objectsCount", 0L));
+            } else {
+                lines.add(request(r, op, kind >= 2 && r.nextInt(5) > 0 && !openBids.isEmpty() ? openBids.getFirst() : null));
+            }
+        }
+        if (r.nextInt(3) > 0) {
+            lines.add(json("event", "terminate"));
+        }
+        return lines;
+    }
+
+    // ----------------------------------------------------------------- checking
+
+    @Test
+    void noInputBreaksTheProtocolHangsOrLosesAnObject() throws Exception {
+        Random seeds = new Random(SEED);
+        for (int s = 0; s < SESSIONS; s++) {
+            long seed = seeds.nextLong();
+            try {
+                runSession(seed);
+            } catch (AssertionError | Exception e) {
+                throw new AssertionError("fuzz session failed; replay with -Dlfscloud.fuzz.seed=... seed " + seed
+                        + " (session " + s + "): " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void runSession(long seed) throws Exception {
+        List<String> lines = session(new Random(seed));
+        byte[] input = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Agent agent = new Agent(new ByteArrayInputStream(input), out, transfers());
+        int[] exit = {-1};
+        Thread t = Thread.ofPlatform().start(() -> exit[0] = agent.run());
+        t.join(60_000);
+        assertFalse(t.isAlive(), "the agent finished");
+        assertEquals(0, exit[0]);
+
+        Map<String, Integer> expected = new HashMap<>();
+        for (String line : lines) {
+            try {
+                Map<String, Object> m = Json.parseObject(line);
+                if (m.get("event") instanceof String e && e.equals("terminate")) {
+                    break;
+                }
+                if (m.get("oid") instanceof String oid && !(m.get("event") instanceof String e2 && NOT_ANSWERED.contains(e2))) {
+                    expected.merge(oid, 1, Integer::sum);
+                }
+            } catch (JsonException e) {
+                Matcher m = OID_IN_TEXT.matcher(line);
+                if (m.find()) {
+                    expected.merge(m.group(1), 1, Integer::sum);
+                }
+            }
+        }
+        Map<String, Integer> answered = new HashMap<>();
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.isEmpty() || text.endsWith("\n"), "every message ends its line");
+        for (String line : text.split("\n", -1)) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            Map<String, Object> m = Json.parseObject(line); // throws if not a JSON object
+            if ("complete".equals(m.get("event"))) {
+                String oid = (String) m.get("oid");
+                answered.merge(oid, 1, Integer::sum);
+                if (m.get("path") instanceof String p) {
+                    assertEquals(oid, sha256(Files.readAllBytes(Path.of(p))), "a handed-over download is the object");
+                    Files.delete(Path.of(p));
+                }
+            }
+        }
+        assertEquals(expected, answered, "one complete per line that names an object");
+    }
+}
