@@ -8,11 +8,19 @@ java_home=$1 modules=$2 target=$3 version=$4
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=$target/lfs-cloud
 
+# A plugin's module layer can only use JDK modules that the boot layer has resolved, so
+# the image holds, and the launcher resolves, what the backends' SDKs need (observed:
+# AWS SDK java.xml [+ jdk.net for apache5, java.logging for netty]; Azure java.logging,
+# java.xml [+ java.net.http]; GCS java.xml, java.compiler, java.logging; the HTTP backend
+# java.net.http; jdk.unsupported lets netty use direct buffers). Keep in step with
+# src/bin/git-lfs-cloud.
+plugin_jdk_modules=java.logging,java.xml,java.net.http,java.compiler,jdk.net,jdk.unsupported
+
 rm -rf "$out"
-mkdir -p "$out/bin"
+mkdir -p "$out/bin" "$out/plugins"
 "$java_home/bin/jlink" \
   --module-path "$modules" \
-  --add-modules io.lfscloud.core,io.lfscloud.backend.file \
+  --add-modules io.lfscloud.core,io.lfscloud.backend.file,$plugin_jdk_modules \
   --strip-debug --no-header-files --no-man-pages \
   --generate-cds-archive \
   --output "$out/runtime" >"$target/jlink.log" 2>&1 || { cat "$target/jlink.log" >&2; exit 1; }

@@ -41,7 +41,7 @@ final class AgentProcess implements AutoCloseable {
     }
 
     AgentProcess(Sandbox sb, Path repo, Map<String, String> env) throws IOException {
-        process = sb.start(repo, env, Sandbox.LAUNCHER.toString(), "agent");
+        process = sb.start(repo, env, sb.launcher.toString(), "agent");
         stdin = process.getOutputStream();
         Thread.ofVirtual().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {

@@ -33,18 +33,25 @@ final class Sandbox {
 
     final Path root;
     final Path home;
+    final Path launcher;
     private final Map<String, String> env = new HashMap<>();
 
     Sandbox(Path root) throws IOException {
-        if (!Files.isExecutable(LAUNCHER)) {
-            fail("the product is not built: " + LAUNCHER + " is missing (run the build first)");
+        this(root, IMAGE);
+    }
+
+    /** A sandbox whose {@code git lfs-cloud} is the product at {@code image} (a copy, say). */
+    Sandbox(Path root, Path image) throws IOException {
+        this.launcher = image.resolve("bin/git-lfs-cloud");
+        if (!Files.isExecutable(launcher)) {
+            fail("the product is not built: " + launcher + " is missing (run the build first)");
         }
         this.root = root;
         this.home = Files.createDirectories(root.resolve("home"));
         env.put("HOME", home.toString());
         env.put("XDG_CONFIG_HOME", home.resolve(".config").toString());
         env.put("GIT_CONFIG_NOSYSTEM", "1");
-        env.put("PATH", LAUNCHER.getParent() + ":" + System.getenv("PATH"));
+        env.put("PATH", launcher.getParent() + ":" + System.getenv("PATH"));
         env.put("GIT_TERMINAL_PROMPT", "0");
         Files.writeString(home.resolve(".gitconfig"), """
                 [user]

@@ -22,7 +22,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Moves one object at a time between git-lfs's folders and the store that holds it.
@@ -41,7 +41,7 @@ public final class Transfers implements AutoCloseable {
     private static final AtomicLong TMP_COUNTER = new AtomicLong();
 
     private final Path workingDir;
-    private final Supplier<BackendRegistry> registrySupplier;
+    private final Function<Repository, BackendRegistry> registrySupplier;
     private final int attempts;
     private final long backoffMillis;
 
@@ -49,10 +49,14 @@ public final class Transfers implements AutoCloseable {
     private BackendRegistry registry;
 
     public Transfers(Path workingDir) {
-        this(workingDir, BackendRegistry::load, 3, 250);
+        this(workingDir, repo -> BackendRegistry.load(repo.setting("lfs-cloud.pluginPath")), 3, 250);
     }
 
-    public Transfers(Path workingDir, Supplier<BackendRegistry> registrySupplier, int attempts, long backoffMillis) {
+    /**
+     * @param registrySupplier finds the storage backends, given the repository (for its settings)
+     */
+    public Transfers(Path workingDir, Function<Repository, BackendRegistry> registrySupplier, int attempts,
+                     long backoffMillis) {
         this.workingDir = workingDir;
         this.registrySupplier = registrySupplier;
         this.attempts = Math.max(1, attempts);
@@ -72,9 +76,9 @@ public final class Transfers implements AutoCloseable {
         return repository;
     }
 
-    private synchronized BackendRegistry registry() {
+    private synchronized BackendRegistry registry() throws TransferFailure {
         if (registry == null) {
-            registry = registrySupplier.get();
+            registry = registrySupplier.apply(repository());
             for (BackendRegistry.Broken b : registry.broken()) {
                 Log.error("storage backend skipped, it failed to load: " + b.origin() + ": " + b.problem());
             }

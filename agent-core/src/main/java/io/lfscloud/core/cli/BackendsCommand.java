@@ -1,5 +1,6 @@
 package io.lfscloud.core.cli;
 
+import io.lfscloud.core.Log;
 import io.lfscloud.core.store.BackendRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -7,7 +8,9 @@ import picocli.CommandLine.Mixin;
 import java.util.concurrent.Callable;
 
 @Command(name = "backends", mixinStandardHelpOptions = true,
-        description = "List the storage backends found, the URL schemes they serve and where they were loaded from.")
+        description = {"List the storage backends found, the URL schemes they serve and where they were loaded from.",
+                "Plugins come from the product's plugins/ folder, LFS_CLOUD_PLUGIN_PATH and lfs-cloud.pluginPath;"
+                        + " --verbose says how each was loaded (module layer or class loader) and why."})
 final class BackendsCommand implements Callable<Integer> {
 
     @Mixin
@@ -15,13 +18,16 @@ final class BackendsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (BackendRegistry registry = BackendRegistry.load()) {
+        try (BackendRegistry registry = BackendRegistry.load(Installer.settingInRepository("lfs-cloud.pluginPath"))) {
             if (registry.providers().isEmpty()) {
                 System.out.println("no storage backends found");
             }
             for (BackendRegistry.Found f : registry.providers()) {
                 System.out.printf("%-8s %-24s %s%n", f.provider().name(),
                         String.join(",", f.provider().schemes().stream().sorted().toList()), f.origin());
+                if (Log.verbose()) {
+                    System.out.println("         loaded as: " + f.how());
+                }
             }
             for (BackendRegistry.Broken b : registry.broken()) {
                 System.out.println("BROKEN   " + b.origin() + ": " + b.problem());

@@ -60,7 +60,7 @@ final class Installer {
         StoreLayout layout;
         try {
             layout = StoreLayout.parse(url);
-            try (BackendRegistry registry = BackendRegistry.load()) {
+            try (BackendRegistry registry = BackendRegistry.load(settingInRepository("lfs-cloud.pluginPath"))) {
                 registry.providerFor(layout.root());
             }
         } catch (StorageException e) {
@@ -98,6 +98,15 @@ final class Installer {
         String effective = mode == null ? "basic" : mode;
         setConfig(dir, scope, prefix + "concurrencyMode", effective);
         return "protocol version 2, concurrency mode " + effective + " (for git-lfs clients that speak version 2)";
+    }
+
+    /** A setting of the repository in the working directory, if there is one. */
+    static java.util.Optional<String> settingInRepository(String key) {
+        try {
+            return io.lfscloud.core.git.Repository.open(Path.of("").toAbsolutePath()).setting(key);
+        } catch (IOException e) {
+            return java.util.Optional.empty(); // not in a repository: no repository settings
+        }
     }
 
     static Path topLevel(Path dir) {

@@ -1,16 +1,19 @@
 package io.lfscloud.core.store;
 
+import io.lfscloud.core.plugin.PluginHost;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageBackendProvider;
 import io.lfscloud.spi.StorageException;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,8 +26,15 @@ import java.util.stream.Collectors;
  */
 public final class BackendRegistry implements AutoCloseable {
 
-    /** A provider that was found, and where it came from. */
-    public record Found(StorageBackendProvider provider, String origin) {
+    /**
+     * A provider that was found, and where it came from.
+     *
+     * @param how how its plugin was loaded ({@code "embedded"}, module layer or class loader) and why
+     */
+    public record Found(StorageBackendProvider provider, String origin, String how) {
+        public Found(StorageBackendProvider provider, String origin) {
+            this(provider, origin, "embedded");
+        }
     }
 
     /** A provider that could not be loaded, and why. */
@@ -40,14 +50,47 @@ public final class BackendRegistry implements AutoCloseable {
         this.broken = List.copyOf(broken);
     }
 
-    /** Every provider visible to this module's layer and class loader. */
+    /** The embedded providers and those of the product's own {@code plugins/} folder. */
     public static BackendRegistry load() {
-        return load(ServiceLoader.load(StorageBackendProvider.class, BackendRegistry.class.getClassLoader()));
+        return load(Optional.empty());
     }
 
-    static BackendRegistry load(ServiceLoader<StorageBackendProvider> loader) {
+    /**
+     * The embedded providers, then those of every plugin folder: in the product's
+     * {@code plugins/}, in the folders listed by {@code LFS_CLOUD_PLUGIN_PATH}, and in
+     * those listed by the {@code lfs-cloud.pluginPath} setting ({@code configuredPath}).
+     */
+    public static BackendRegistry load(Optional<String> configuredPath) {
         List<Found> found = new ArrayList<>();
         List<Broken> broken = new ArrayList<>();
+        addEmbedded(ServiceLoader.load(StorageBackendProvider.class, BackendRegistry.class.getClassLoader()),
+                found, broken);
+        for (Path folder : PluginHost.pluginFolders(pluginRoots(configuredPath))) {
+            PluginHost.Loaded loaded = PluginHost.load(folder);
+            String how = loaded.mode() + (loaded.why() == null ? "" : " (" + loaded.why() + ")");
+            for (StorageBackendProvider p : loaded.providers()) {
+                found.add(new Found(p, "plugin " + folder, how));
+            }
+            for (String problem : loaded.problems()) {
+                broken.add(new Broken("plugin " + folder, problem));
+            }
+        }
+        return new BackendRegistry(found, broken);
+    }
+
+    /** Folders that hold plugin folders. */
+    public static List<Path> pluginRoots(Optional<String> configuredPath) {
+        List<Path> roots = new ArrayList<>();
+        String home = System.getProperty("lfscloud.home");
+        if (home != null && !home.isBlank()) {
+            roots.add(Path.of(home, "plugins"));
+        }
+        roots.addAll(PluginHost.parsePath(System.getenv("LFS_CLOUD_PLUGIN_PATH")));
+        configuredPath.ifPresent(p -> roots.addAll(PluginHost.parsePath(p)));
+        return roots;
+    }
+
+    private static void addEmbedded(ServiceLoader<StorageBackendProvider> loader, List<Found> found, List<Broken> broken) {
         var it = loader.stream().iterator();
         while (true) {
             ServiceLoader.Provider<StorageBackendProvider> p;
@@ -67,7 +110,6 @@ public final class BackendRegistry implements AutoCloseable {
                 broken.add(new Broken(originOf(p.type()), String.valueOf(e.getMessage())));
             }
         }
-        return new BackendRegistry(found, broken);
     }
 
     /** The module and where its code was loaded from. */

@@ -157,7 +157,7 @@ class AgentFuzzTest {
                 return new Memory();
             }
         };
-        return new Transfers(repo, () -> new BackendRegistry(List.of(new BackendRegistry.Found(p, "test")), List.of()), 3, 0);
+        return new Transfers(repo, r -> new BackendRegistry(List.of(new BackendRegistry.Found(p, "test")), List.of()), 3, 0);
     }
 
     // -------------------------------------------------------------- generation

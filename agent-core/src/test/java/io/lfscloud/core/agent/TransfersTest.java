@@ -67,7 +67,7 @@ class TransfersTest {
                 return new Flaky();
             }
         };
-        return new Transfers(repo, () -> new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")),
+        return new Transfers(repo, r -> new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")),
                 List.of()), 3, 1);
     }
 
