@@ -274,7 +274,7 @@ final class Batches {
         }
 
         synchronized void begin() {
-            writer.send(Messages.batchProgress(bid, 0, 0));
+            writer.send(Messages.progress("bid", bid, 0, 0));
             lastTime = System.nanoTime();
         }
 
@@ -299,7 +299,7 @@ final class Batches {
             if (soFar <= lastSent || (!force && now - lastTime < ProgressReporter.INTERVAL_NANOS)) {
                 return;
             }
-            writer.send(Messages.batchProgress(bid, soFar, soFar - lastSent));
+            writer.send(Messages.progress("bid", bid, soFar, soFar - lastSent));
             lastSent = soFar;
             lastTime = now;
         }

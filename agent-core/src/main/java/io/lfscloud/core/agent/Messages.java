@@ -40,10 +40,11 @@ final class Messages {
         return e;
     }
 
-    static Map<String, Object> batchProgress(String bid, long soFar, long sinceLast) {
+    /** Progress of one object ({@code key} "oid") or of a batch ({@code key} "bid"). */
+    static Map<String, Object> progress(String key, String id, long soFar, long sinceLast) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("event", "progress");
-        m.put("bid", bid);
+        m.put(key, id);
         m.put("bytesSoFar", soFar);
         m.put("bytesSinceLast", sinceLast);
         return m;

@@ -1,8 +1,5 @@
 package io.lfscloud.core.agent;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
  * Turns running totals into {@code progress} messages for one object: the first one as
  * soon as any byte has moved (git-lfs holds its other workers back until it sees
@@ -36,12 +33,7 @@ final class ProgressReporter implements Progress {
         if (!due || (bytesSoFar == 0 && size > 0)) {
             return;
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("event", "progress");
-        m.put("oid", oid);
-        m.put("bytesSoFar", bytesSoFar);
-        m.put("bytesSinceLast", bytesSoFar - lastSent);
-        writer.send(m);
+        writer.send(Messages.progress("oid", oid, bytesSoFar, bytesSoFar - lastSent));
         lastSent = bytesSoFar;
         lastTime = now;
         sentAny = true;

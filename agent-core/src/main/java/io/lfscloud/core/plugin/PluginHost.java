@@ -176,9 +176,13 @@ public final class PluginHost {
 
     // ----------------------------------------------------------------- common
 
-    private static void collect(ServiceLoader<StorageBackendProvider> loader,
-                                java.util.function.Predicate<Class<?>> own,
-                                List<StorageBackendProvider> providers, List<String> problems) {
+    /**
+     * Instantiates the providers {@code loader} finds whose class passes {@code own};
+     * every failure is added to {@code problems} instead of being thrown.
+     */
+    public static void collect(ServiceLoader<StorageBackendProvider> loader,
+                               java.util.function.Predicate<Class<?>> own,
+                               List<StorageBackendProvider> providers, List<String> problems) {
         var it = loader.stream().iterator();
         while (true) {
             ServiceLoader.Provider<StorageBackendProvider> p;

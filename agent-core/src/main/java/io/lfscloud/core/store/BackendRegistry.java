@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -91,24 +90,16 @@ public final class BackendRegistry implements AutoCloseable {
     }
 
     private static void addEmbedded(ServiceLoader<StorageBackendProvider> loader, List<Found> found, List<Broken> broken) {
-        var it = loader.stream().iterator();
-        while (true) {
-            ServiceLoader.Provider<StorageBackendProvider> p;
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                p = it.next();
-            } catch (ServiceConfigurationError e) {
-                broken.add(new Broken("(unknown)", e.getMessage()));
-                continue;
-            }
-            try {
-                StorageBackendProvider provider = p.get();
-                found.add(new Found(provider, originOf(p.type())));
-            } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
-                broken.add(new Broken(originOf(p.type()), String.valueOf(e.getMessage())));
-            }
+        List<StorageBackendProvider> providers = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        // plugin layers are children of this one: leave their providers to the plugin host
+        PluginHost.collect(loader, type -> type.getModule().getLayer() == null
+                || type.getModule().getLayer() == BackendRegistry.class.getModule().getLayer(), providers, problems);
+        for (StorageBackendProvider p : providers) {
+            found.add(new Found(p, originOf(p.getClass())));
+        }
+        for (String problem : problems) {
+            broken.add(new Broken("embedded backend", problem));
         }
     }
 

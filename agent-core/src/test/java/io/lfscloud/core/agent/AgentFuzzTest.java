@@ -2,11 +2,8 @@ package io.lfscloud.core.agent;
 
 import io.lfscloud.core.json.Json;
 import io.lfscloud.core.json.JsonException;
-import io.lfscloud.core.store.BackendRegistry;
-import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
-import io.lfscloud.spi.StorageBackendProvider;
 import io.lfscloud.spi.StorageException;
 import io.lfscloud.spi.TransferListener;
 import org.junit.jupiter.api.BeforeEach;
@@ -144,20 +141,7 @@ class AgentFuzzTest {
     }
 
     private Transfers transfers() {
-        StorageBackendProvider p = new StorageBackendProvider() {
-            public String name() {
-                return "mem";
-            }
-
-            public Set<String> schemes() {
-                return Set.of("mem");
-            }
-
-            public StorageBackend open(URI location, BackendConfig config) {
-                return new Memory();
-            }
-        };
-        return new Transfers(repo, r -> new BackendRegistry(List.of(new BackendRegistry.Found(p, "test")), List.of()), 3, 0);
+        return TestBackends.transfers(repo, "mem", Memory::new, 0);
     }
 
     // -------------------------------------------------------------- generation

@@ -1,10 +1,7 @@
 package io.lfscloud.core.agent;
 
-import io.lfscloud.core.store.BackendRegistry;
-import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
-import io.lfscloud.spi.StorageBackendProvider;
 import io.lfscloud.spi.StorageException;
 import io.lfscloud.spi.TransferListener;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,7 +20,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -54,21 +50,7 @@ class TransfersTest {
     }
 
     private Transfers transfers() {
-        StorageBackendProvider provider = new StorageBackendProvider() {
-            public String name() {
-                return "flaky";
-            }
-
-            public Set<String> schemes() {
-                return Set.of("flaky");
-            }
-
-            public StorageBackend open(URI location, BackendConfig config) {
-                return new Flaky();
-            }
-        };
-        return new Transfers(repo, r -> new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")),
-                List.of()), 3, 1);
+        return TestBackends.transfers(repo, "flaky", Flaky::new, 1);
     }
 
     /** Serves {@link #objects}; the first {@link #failuresLeft} reads drop after {@link #failAfterBytes}. */

@@ -1,0 +1,37 @@
+package io.lfscloud.core.agent;
+
+import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageBackendProvider;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/** Test wiring: {@link Transfers} over one backend made by the test, for one scheme. */
+final class TestBackends {
+
+    private TestBackends() {
+    }
+
+    static Transfers transfers(Path repo, String scheme, Supplier<StorageBackend> backend, long backoffMillis) {
+        StorageBackendProvider provider = new StorageBackendProvider() {
+            public String name() {
+                return scheme;
+            }
+
+            public Set<String> schemes() {
+                return Set.of(scheme);
+            }
+
+            public StorageBackend open(URI location, BackendConfig config) {
+                return backend.get();
+            }
+        };
+        return new Transfers(repo, r -> new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")),
+                List.of()), 3, backoffMillis);
+    }
+}
