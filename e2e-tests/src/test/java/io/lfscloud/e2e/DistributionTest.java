@@ -1,0 +1,69 @@
+package io.lfscloud.e2e;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The tarball users install: extracted somewhere else, it runs on its own runtime. */
+class DistributionTest {
+
+    @TempDir
+    Path tmp;
+
+    private static Path tarball() throws IOException {
+        try (Stream<Path> s = Files.list(Sandbox.IMAGE.getParent())) {
+            return s.filter(p -> p.getFileName().toString().matches("lfs-cloud-.*-linux-x64\\.tar\\.gz"))
+                    .findFirst().orElseThrow(() -> new IOException("no tarball next to " + Sandbox.IMAGE));
+        }
+    }
+
+    @Test
+    void theExtractedTarballWorksAnywhereWithoutAJdk() throws IOException {
+        Path target = Files.createDirectories(tmp.resolve("somewhere else/opt"));
+        Sandbox sb = new Sandbox(tmp);
+        sb.run(target, "tar", "-xzf", tarball().toString()).ok();
+        Path product;
+        try (Stream<Path> s = Files.list(target)) {
+            product = s.findFirst().orElseThrow();
+        }
+        assertTrue(Files.isDirectory(product.resolve("plugins")), "an empty plugins/ folder is ready");
+        try (Stream<Path> s = Files.list(product.resolve("bin"))) {
+            assertEquals(List.of("git-lfs-cloud"), s.map(p -> p.getFileName().toString()).toList(),
+                    "bin/ holds only the command, so it can go on PATH without shadowing java");
+        }
+        assertTrue(Files.exists(product.resolve("runtime/lib/lfs-cloud.aot")), "the AOT cache ships");
+
+        // no JDK in sight: no JAVA_HOME, and PATH without any java
+        Sandbox moved = new Sandbox(tmp.resolve("sb"), product);
+        Map<String, String> noJdk = Map.of("PATH", product.resolve("bin") + ":/usr/bin/git-only-path:/bin", "JAVA_HOME", "");
+        String version = moved.run(tmp, noJdk, product.resolve("bin/git-lfs-cloud").toString(), "version").ok().out();
+        assertTrue(version.contains("Java 25"), "runs on its own runtime: " + version);
+
+        // the cache is still accepted after the move: no AOT/CDS warning on stderr
+        Sandbox.Result init = moved.run(tmp, Map.of("LFS_CLOUD_TRACE", "0"), "sh", "-c",
+                "printf '{\"event\":\"init\",\"operation\":\"download\"}\\n' | '" + product.resolve("bin/git-lfs-cloud") + "' agent");
+        assertEquals("{}", init.ok().out().strip());
+        assertFalse(init.err().contains("aot") || init.err().contains("cds") || init.err().contains("AOT"), init.err());
+
+        // and a real push and clone through the extracted product
+        Sandbox.Project p = moved.project("moved");
+        String oid = Sandbox.writeRandom(p.work().resolve("x.bin"), 100_000, 5);
+        moved.git(p.work(), "add", ".").ok();
+        moved.git(p.work(), "commit", "-q", "-m", "x").ok();
+        moved.git(p.work(), "push", "-q", "origin", "main").ok();
+        assertEquals(product.resolve("bin/git-lfs-cloud").toString(),
+                moved.git(p.work(), "config", "lfs.customtransfer.lfs-cloud.path").out().strip());
+        moved.run(tmp, "git", "lfs-cloud", "clone", p.origin().toString(), tmp.resolve("c").toString()).ok();
+        assertEquals(oid, Sandbox.sha256(tmp.resolve("c/x.bin")));
+    }
+}
