@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 need_package git git
 need_package git-lfs git-lfs
+need_package nginx nginx          # the HTTP backend's real server
 mvn25 verify "$@"

@@ -2,9 +2,10 @@
 # Builds the lfs-cloud product folder:
 #   lfs-cloud/bin/git-lfs-cloud   the command (bin holds nothing else, so it can go on PATH)
 #   lfs-cloud/runtime/            a jlink runtime image with the core and the embedded file store
+#   lfs-cloud/plugins/<name>/     every other backend: its jar and its dependencies
 # and lfs-cloud-<version>-linux-x64.tar.gz of it.
 set -euo pipefail
-java_home=$1 modules=$2 target=$3 version=$4
+java_home=$1 modules=$2 target=$3 version=$4 plugin_folders=$5
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=$target/lfs-cloud
 
@@ -25,6 +26,8 @@ mkdir -p "$out/bin" "$out/plugins"
   --generate-cds-archive \
   --output "$out/runtime" >"$target/jlink.log" 2>&1 || { cat "$target/jlink.log" >&2; exit 1; }
 install -m 0755 "$src/bin/git-lfs-cloud" "$out/bin/git-lfs-cloud"
+# backends other than the embedded file store ship as plugin folders
+cp -R "$plugin_folders"/. "$out/plugins/"
 bash "$src/build/train-aot.sh" "$out"
 
 tar -C "$target" -czf "$target/lfs-cloud-$version-linux-x64.tar.gz" \

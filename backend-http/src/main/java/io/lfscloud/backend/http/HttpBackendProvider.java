@@ -1,0 +1,27 @@
+package io.lfscloud.backend.http;
+
+import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageBackendProvider;
+
+import java.net.URI;
+import java.util.Set;
+
+/** Serves {@code http:} and {@code https:} URLs, read-only. The HTTP client is built in {@link #open}. */
+public final class HttpBackendProvider implements StorageBackendProvider {
+
+    @Override
+    public String name() {
+        return "http";
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("http", "https");
+    }
+
+    @Override
+    public StorageBackend open(URI location, BackendConfig config) {
+        return new HttpBackend(config);
+    }
+}

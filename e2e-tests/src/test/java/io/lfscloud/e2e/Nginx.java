@@ -1,0 +1,91 @@
+package io.lfscloud.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A real nginx (Debian's) serving a folder on 127.0.0.1 with its ordinary static-file
+ * behaviour: strong ETags, Last-Modified, byte ranges, If-Match. {@code /forbidden/} answers
+ * 403 and {@code /broken/} 500, for error tests.
+ */
+final class Nginx implements AutoCloseable {
+
+    final Path root;
+    final int port;
+    private final Process process;
+    private final Path prefix;
+
+    Nginx(Path work) throws IOException, InterruptedException {
+        prefix = Files.createDirectories(work.resolve("nginx"));
+        root = Files.createDirectories(work.resolve("www"));
+        Files.createDirectories(prefix.resolve("logs"));
+        port = freePort();
+        boolean root0 = "root".equals(System.getProperty("user.name"));
+        String conf = (root0 ? "user root root;\n" : "") + """
+                worker_processes 1;
+                error_log %s/logs/error.log warn;
+                pid %s/nginx.pid;
+                events { worker_connections 64; }
+                http {
+                    access_log off;
+                    default_type application/octet-stream;
+                    client_body_temp_path %s/tmp;
+                    proxy_temp_path %s/tmp;
+                    fastcgi_temp_path %s/tmp;
+                    uwsgi_temp_path %s/tmp;
+                    scgi_temp_path %s/tmp;
+                    server {
+                        listen 127.0.0.1:%d;
+                        root %s;
+                        location /forbidden/ { return 403; }
+                        location /broken/ { return 500; }
+                    }
+                }
+                """.formatted(prefix, prefix, prefix, prefix, prefix, prefix, prefix, port, root);
+        Files.createDirectories(prefix.resolve("tmp"));
+        Path confFile = Files.writeString(prefix.resolve("nginx.conf"), conf);
+        process = new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", confFile.toString(), "-g", "daemon off;")
+                .redirectErrorStream(true).redirectOutput(prefix.resolve("logs/stdout.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                fail("nginx did not start:\n" + Files.readString(prefix.resolve("logs/stdout.log"))
+                        + readIfExists(prefix.resolve("logs/error.log")));
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        fail("nginx did not listen on port " + port);
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + port + "/" + path;
+    }
+
+    private static String readIfExists(Path p) throws IOException {
+        return Files.exists(p) ? Files.readString(p) : "";
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
