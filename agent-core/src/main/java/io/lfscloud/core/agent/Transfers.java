@@ -2,6 +2,12 @@ package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
 import io.lfscloud.core.git.Repository;
+import io.lfscloud.core.meta.InvalidRecordException;
+import io.lfscloud.core.meta.MetaLayout;
+import io.lfscloud.core.meta.RecordStore;
+import io.lfscloud.core.meta.RemoteRecord;
+import io.lfscloud.core.meta.UrlPolicy;
+import io.lfscloud.core.meta.UrlRefusedException;
 import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.core.store.Oids;
 import io.lfscloud.core.store.StoreLayout;
@@ -19,7 +25,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -47,6 +55,7 @@ public final class Transfers implements AutoCloseable {
 
     private Repository repository;
     private BackendRegistry registry;
+    private RecordStore records;
 
     public Transfers(Path workingDir) {
         this(workingDir, repo -> BackendRegistry.load(repo.setting("lfs-cloud.pluginPath")), 3, 250);
@@ -86,9 +95,38 @@ public final class Transfers implements AutoCloseable {
         return registry;
     }
 
-    /** Where {@code oid} lives: the default store's content-addressed location. */
+    private synchronized RecordStore records() throws TransferFailure {
+        if (records == null) {
+            records = new RecordStore(repository().workTree());
+        }
+        return records;
+    }
+
+    /**
+     * Where {@code oid} lives: its own URL when a {@code .lfs-meta} record tracks it in
+     * place, otherwise the default store's content-addressed location.
+     */
     private Location locate(String oid) throws TransferFailure {
         Repository repo = repository();
+        Optional<RemoteRecord> record;
+        try {
+            record = records().find(oid);
+        } catch (InvalidRecordException e) {
+            throw new TransferFailure(500, "unusable .lfs-meta record: " + e.getMessage(), false, e);
+        } catch (IOException e) {
+            throw new TransferFailure(500, "cannot look up .lfs-meta records: " + e.getMessage(), false, e);
+        }
+        if (record.isPresent()) {
+            RemoteRecord r = record.get();
+            try {
+                UrlPolicy.checkFollow(r.url(), repo.backendConfig());
+                return new Location(r.url(), registry().backendFor(r.url(), repo.backendConfig()), r);
+            } catch (UrlRefusedException e) {
+                throw new TransferFailure(403, e.getMessage(), false, e);
+            } catch (StorageException e) {
+                throw TransferFailure.of(e);
+            }
+        }
         Optional<String> setting = repo.setting("lfs-cloud.store");
         if (setting.isEmpty() || setting.get().isBlank()) {
             throw new TransferFailure(StorageException.Kind.MISCONFIGURED.code(),
@@ -97,13 +135,17 @@ public final class Transfers implements AutoCloseable {
         }
         try {
             URI uri = StoreLayout.parse(setting.get()).objectUri(oid);
-            return new Location(uri, registry().backendFor(uri, repo.backendConfig()));
+            return new Location(uri, registry().backendFor(uri, repo.backendConfig()), null);
         } catch (StorageException e) {
             throw TransferFailure.of(e);
         }
     }
 
-    private record Location(URI uri, StorageBackend backend) {
+    /** An object's place; {@code record} is set for objects tracked in place. */
+    private record Location(URI uri, StorageBackend backend, RemoteRecord record) {
+        String describe() {
+            return record == null ? uri.toString() : uri + (record.path() == null ? "" : " (tracked at " + record.path() + ")");
+        }
     }
 
     // --------------------------------------------------------------- download
@@ -119,6 +161,9 @@ public final class Transfers implements AutoCloseable {
             throw TransferFailure.badRequest("invalid size " + size);
         }
         Location loc = locate(oid);
+        if (loc.record() != null) {
+            checkUnchanged(oid, size, loc);
+        }
         Path tmpDir = repository().lfsTmpDir();
         Path tmp;
         try {
@@ -145,7 +190,9 @@ public final class Transfers implements AutoCloseable {
         MessageDigest sha = sha256();
         byte[] buf = new byte[(int) Math.max(8192, Math.min(BUFFER_SIZE, size))];
         long total = 0;
-        ObjectInfo expected = ObjectInfo.of(loc.uri(), size);
+        RemoteRecord r = loc.record();
+        ObjectInfo expected = r == null ? ObjectInfo.of(loc.uri(), size)
+                : new ObjectInfo(loc.uri(), size, r.etag(), r.versionId(), r.md5(), r.sha256(), null);
         try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {
             for (int attempt = 1; ; attempt++) {
                 try (InputStream in = loc.backend().read(loc.uri(), total, expected)) {
@@ -204,8 +251,62 @@ public final class Transfers implements AutoCloseable {
     }
 
     private static TransferFailure corrupt(String oid, Location loc, String what) {
+        if (loc.record() != null) {
+            return new TransferFailure(StorageException.Kind.CHANGED.code(), "remote object " + loc.describe()
+                    + " no longer has the content tracked as " + oid + ": " + what
+                    + "; run 'git lfs-cloud verify' and track it again", false, null);
+        }
         return new TransferFailure(StorageException.Kind.CORRUPT.code(),
                 "object " + oid + " in the store is corrupt: " + what + " (" + loc.uri() + ")", false, null);
+    }
+
+    /**
+     * A remote-tracked object must still be what was tracked: same size and, unless the
+     * record pins a version (then the backend reads that version), same ETag.
+     */
+    private void checkUnchanged(String oid, long size, Location loc) throws TransferFailure {
+        RemoteRecord r = loc.record();
+        if (r.size() != size) {
+            throw new TransferFailure(500, "unusable .lfs-meta record " + MetaLayout.sha256Path(oid) + ": it says "
+                    + r.size() + " bytes, the pointer says " + size, false, null);
+        }
+        if (r.versionId() != null) {
+            return;
+        }
+        ObjectInfo now;
+        try {
+            now = statWithRetries(oid, loc);
+        } catch (StorageException e) {
+            if (e.kind() == StorageException.Kind.NOT_FOUND) {
+                throw new TransferFailure(404, "remote object " + loc.describe() + " is gone: " + e.getMessage(), false, e);
+            }
+            throw TransferFailure.of(e);
+        }
+        List<String> changes = new ArrayList<>();
+        if (now.size() != r.size()) {
+            changes.add("size was " + r.size() + ", is " + now.size());
+        }
+        if (r.etag() != null && now.etag() != null && !r.etag().equals(now.etag())) {
+            changes.add("ETag was \"" + r.etag() + "\", is \"" + now.etag() + "\"");
+        }
+        if (!changes.isEmpty()) {
+            throw new TransferFailure(StorageException.Kind.CHANGED.code(), "remote object " + loc.describe()
+                    + " changed since it was tracked: " + String.join("; ", changes)
+                    + " (run 'git lfs-cloud verify'; track it again to accept the new content)", false, null);
+        }
+    }
+
+    private ObjectInfo statWithRetries(String oid, Location loc) throws StorageException, TransferFailure {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return loc.backend().stat(loc.uri());
+            } catch (StorageException e) {
+                if (!e.kind().retriable() || attempt >= attempts) {
+                    throw e;
+                }
+                retryPause(oid, attempt, e);
+            }
+        }
     }
 
     // ----------------------------------------------------------------- upload
@@ -232,6 +333,12 @@ public final class Transfers implements AutoCloseable {
             throw TransferFailure.badRequest("upload source " + source + " has " + actual + " bytes, git-lfs says " + size);
         }
         Location loc = locate(oid);
+        if (loc.record() != null) {
+            // tracked in place: its bytes already live at its URL, the store gets no copy
+            Log.trace(Oids.shortForm(oid) + " is tracked in place at " + loc.uri() + ", not copied");
+            progress.report(size);
+            return;
+        }
         for (int attempt = 1; ; attempt++) {
             long[] sent = {0};
             try {

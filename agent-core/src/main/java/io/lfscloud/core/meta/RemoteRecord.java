@@ -1,0 +1,128 @@
+package io.lfscloud.core.meta;
+
+import io.lfscloud.core.json.Json;
+import io.lfscloud.core.json.JsonException;
+import io.lfscloud.core.store.Oids;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Where the bytes of a remote-tracked object live: the committed
+ * {@code .lfs-meta/sha256/<oid>.json}. Never holds credentials (URLs with them are
+ * refused when tracking).
+ *
+ * @param sha256    the oid; {@code null} in a pending (deferred) entry
+ * @param url       the object's URL
+ * @param size      its length in bytes
+ * @param etag      the store's ETag when tracked, or {@code null}
+ * @param md5       lowercase hex MD5, or {@code null}
+ * @param versionId the store's version (S3 VersionId, GCS generation, Azure versionId), or {@code null}
+ * @param path      the working-tree path it was tracked at, for messages
+ * @param trackedAt when it was tracked
+ */
+public record RemoteRecord(String sha256, URI url, long size, String etag, String md5, String versionId,
+                           String path, Instant trackedAt) {
+
+    /** Stable JSON: keys sorted, one per line, absent values left out, so diffs stay small. */
+    public String toJson() {
+        Map<String, Object> m = new TreeMap<>();
+        put(m, "etag", etag);
+        put(m, "md5", md5);
+        put(m, "path", path);
+        put(m, "sha256", sha256);
+        m.put("size", size);
+        put(m, "trackedAt", trackedAt == null ? null : trackedAt.toString());
+        m.put("url", url.toString());
+        put(m, "versionId", versionId);
+        return pretty(m);
+    }
+
+    private static void put(Map<String, Object> m, String key, Object value) {
+        if (value != null) {
+            m.put(key, value);
+        }
+    }
+
+    /** Flat objects only: each member on its own line, in the map's order. */
+    static String pretty(Map<String, Object> m) {
+        StringBuilder sb = new StringBuilder("{\n");
+        int i = 0;
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            sb.append("  ");
+            Json.quote(e.getKey(), sb);
+            sb.append(": ");
+            Json.write(e.getValue(), sb);
+            sb.append(++i < m.size() ? ",\n" : "\n");
+        }
+        return sb.append("}\n").toString();
+    }
+
+    /**
+     * Parses a record, checking every field.
+     *
+     * @param where the record's file, for messages
+     */
+    public static RemoteRecord parse(String json, String where) throws InvalidRecordException {
+        Map<String, Object> m;
+        try {
+            m = Json.parseObject(json);
+        } catch (JsonException e) {
+            throw new InvalidRecordException(where + " is not valid JSON: " + e.getMessage());
+        }
+        String sha = optionalString(m, "sha256", where);
+        if (sha != null && !Oids.isValid(sha)) {
+            throw new InvalidRecordException(where + ": \"sha256\" is not 64 lowercase hex digits");
+        }
+        String urlText = optionalString(m, "url", where);
+        if (urlText == null) {
+            throw new InvalidRecordException(where + " has no \"url\"");
+        }
+        URI url;
+        try {
+            url = new URI(urlText);
+        } catch (URISyntaxException e) {
+            throw new InvalidRecordException(where + ": \"url\" is not a URL: " + e.getMessage());
+        }
+        if (url.getScheme() == null) {
+            throw new InvalidRecordException(where + ": \"url\" has no scheme: " + urlText);
+        }
+        if (!(m.get("size") instanceof Long size) || size < 0) {
+            throw new InvalidRecordException(where + ": \"size\" must be a whole number of bytes");
+        }
+        String md5 = optionalString(m, "md5", where);
+        if (md5 != null && !md5.matches("[0-9a-f]{32}")) {
+            throw new InvalidRecordException(where + ": \"md5\" is not 32 lowercase hex digits");
+        }
+        Instant at = null;
+        String atText = optionalString(m, "trackedAt", where);
+        if (atText != null) {
+            try {
+                at = Instant.parse(atText);
+            } catch (DateTimeParseException e) {
+                throw new InvalidRecordException(where + ": \"trackedAt\" is not a time: " + atText);
+            }
+        }
+        return new RemoteRecord(sha, url, size, optionalString(m, "etag", where), md5,
+                optionalString(m, "versionId", where), optionalString(m, "path", where), at);
+    }
+
+    private static String optionalString(Map<String, Object> m, String key, String where) throws InvalidRecordException {
+        Object v = m.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof String s)) {
+            throw new InvalidRecordException(where + ": \"" + key + "\" must be a string");
+        }
+        return s;
+    }
+
+    public RemoteRecord withSha256(String oid) {
+        return new RemoteRecord(oid, url, size, etag, md5, versionId, path, trackedAt);
+    }
+}

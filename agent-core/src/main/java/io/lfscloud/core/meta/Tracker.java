@@ -1,0 +1,391 @@
+package io.lfscloud.core.meta;
+
+import io.lfscloud.core.git.Git;
+import io.lfscloud.core.git.Repository;
+import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.store.Oids;
+import io.lfscloud.spi.ObjectInfo;
+import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongConsumer;
+
+/**
+ * Tracks files that already live in a store, in place: finds their SHA-256 the cheapest way
+ * it can (given; known from an earlier ETag or MD5 mapping; reported by the store; or by
+ * streaming the object once through a hasher), then writes a real LFS pointer and the
+ * {@code .lfs-meta} records. Nothing is uploaded anywhere.
+ */
+public final class Tracker {
+
+    /** What the user asserts about the object; each given value is checked against the store. */
+    public record Claims(Long size, String etag, String md5, String sha256) {
+    }
+
+    /** The outcome of tracking one file. */
+    public record Tracked(String path, RemoteRecord record, String how, boolean local) {
+    }
+
+    /** Hashing progress: bytes so far of a total. */
+    public interface Progress {
+        void update(String path, long done, long total);
+    }
+
+    private final Repository repo;
+    private final BackendRegistry registry;
+    private final MetaFiles files;
+    private final Progress progress;
+
+    public Tracker(Repository repo, BackendRegistry registry, Progress progress) {
+        this.repo = repo;
+        this.registry = registry;
+        this.files = new MetaFiles(repo.workTree());
+        this.progress = progress;
+    }
+
+    /**
+     * Tracks {@code url} at working-tree path {@code path}.
+     *
+     * @param defer record a pending, ETag-keyed entry and no pointer ({@link #resolve} finishes it)
+     * @param fetch keep the bytes: into {@code .git/lfs/objects} and the working tree
+     * @param force replace a file already at {@code path}
+     */
+    public Tracked track(String path, URI url, Claims claims, boolean defer, boolean fetch, boolean force)
+            throws TrackException {
+        String rel = relativePath(path);
+        check(url);
+        StorageBackend backend = backend(url);
+        ObjectInfo info = stat(backend, url);
+        verifyClaims(url, info, claims);
+        Path target = repo.workTree().resolve(rel);
+        if (Files.exists(target) && !force && !isPointer(target)) {
+            throw new TrackException(rel + " already exists; remove it first or use --force");
+        }
+        String etag = info.etag();
+        String md5 = info.md5() != null ? info.md5() : lower(claims.md5());
+        RemoteRecord base = new RemoteRecord(null, url, info.size(), etag, md5, info.versionId(), rel,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        if (defer) {
+            if (etag == null) {
+                throw new TrackException("--defer keys the pending entry by ETag, and " + url + " has none; track it without --defer");
+            }
+            try {
+                files.putEtagEntry(base);
+            } catch (IOException | InvalidRecordException e) {
+                throw new TrackException("cannot write " + MetaLayout.etagPath(etag) + ": " + e.getMessage());
+            }
+            return new Tracked(rel, base, "pending", false);
+        }
+        return finish(base, backend, claims, fetch);
+    }
+
+    /** Resolves pending entries: all of them, or those at the given paths. */
+    public List<Tracked> resolve(List<String> paths, List<String> problems) throws TrackException {
+        List<String> wanted = new ArrayList<>();
+        for (String p : paths) {
+            wanted.add(relativePath(p));
+        }
+        List<RemoteRecord> pending;
+        try {
+            pending = files.pending(problems);
+        } catch (IOException e) {
+            throw new TrackException("cannot read .lfs-meta/etag: " + e.getMessage());
+        }
+        List<Tracked> done = new ArrayList<>();
+        for (RemoteRecord p : pending) {
+            if (!wanted.isEmpty() && !wanted.contains(p.path())) {
+                continue;
+            }
+            try {
+                check(p.url());
+                StorageBackend backend = backend(p.url());
+                ObjectInfo now = stat(backend, p.url());
+                if (now.size() != p.size() || (p.etag() != null && !p.etag().equals(now.etag()))) {
+                    throw new TrackException(p.path() + ": " + p.url() + " changed since it was deferred (ETag \""
+                            + p.etag() + "\" → \"" + now.etag() + "\", size " + p.size() + " → " + now.size()
+                            + "); track it again");
+                }
+                done.add(finish(p, backend, new Claims(null, null, null, null), false));
+            } catch (TrackException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        return done;
+    }
+
+    // ---------------------------------------------------------------- core
+
+    private Tracked finish(RemoteRecord base, StorageBackend backend, Claims claims, boolean fetch) throws TrackException {
+        String how;
+        String sha = lower(claims.sha256());
+        Path local = null;
+        if (sha != null) {
+            if (!Oids.isValid(sha)) {
+                throw new TrackException("--sha256 must be 64 hex digits: " + claims.sha256());
+            }
+            how = "SHA-256 given";
+        } else if ((sha = fromEtagMapping(base)) != null) {
+            how = "SHA-256 known from an earlier ETag mapping";
+        } else if (base.md5() != null && (sha = fromMd5Mapping(base)) != null) {
+            how = "SHA-256 known from an earlier MD5 mapping";
+        } else {
+            Hashed h = hash(base, backend, claims, fetch);
+            sha = h.sha256;
+            local = h.file;
+            base = new RemoteRecord(null, base.url(), base.size(), base.etag(), h.md5, base.versionId(), base.path(),
+                    base.trackedAt());
+            how = fetch ? "hashed while fetching" : "hashed by streaming the object once";
+        }
+        if (fetch && local == null) {
+            local = hash(base, backend, claims, true).file; // the SHA-256 was known; the bytes are wanted anyway
+        }
+        RemoteRecord record = base.withSha256(sha);
+        try {
+            files.writeRecord(record);
+            if (record.etag() != null) {
+                files.putEtagEntry(record);
+            }
+            if (record.md5() != null) {
+                files.putMd5(record.md5(), record.size(), sha);
+            }
+        } catch (IOException | InvalidRecordException e) {
+            throw new TrackException("cannot write .lfs-meta records: " + e.getMessage());
+        }
+        boolean present = placeInWorkTree(record, local);
+        return new Tracked(record.path(), record, how, present);
+    }
+
+    private String fromEtagMapping(RemoteRecord base) throws TrackException {
+        if (base.etag() == null) {
+            return null;
+        }
+        try {
+            for (RemoteRecord e : files.etagEntries(base.etag())) {
+                if (e.sha256() != null && e.url().equals(base.url()) && e.size() == base.size()) {
+                    return e.sha256();
+                }
+            }
+            return null;
+        } catch (IOException | InvalidRecordException e) {
+            return null; // a broken mapping is only a missed shortcut
+        }
+    }
+
+    private String fromMd5Mapping(RemoteRecord base) {
+        try {
+            return files.sha256ForMd5(base.md5(), base.size());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private record Hashed(String sha256, String md5, Path file) {
+    }
+
+    /** Streams the object once through SHA-256 and MD5; with {@code keep}, into git-lfs's object store too. */
+    private Hashed hash(RemoteRecord base, StorageBackend backend, Claims claims, boolean keep) throws TrackException {
+        MessageDigest sha = digest("SHA-256");
+        MessageDigest md5 = digest("MD5");
+        Path tmp = null;
+        try {
+            OutputStream out = OutputStream.nullOutputStream();
+            if (keep) {
+                Files.createDirectories(repo.lfsTmpDir());
+                tmp = Files.createTempFile(repo.lfsTmpDir(), "lfs-cloud-track-", ".part");
+                out = Files.newOutputStream(tmp, StandardOpenOption.WRITE);
+            }
+            ObjectInfo expected = new ObjectInfo(base.url(), base.size(), base.etag(), base.versionId(), null, null, null);
+            long total = 0;
+            try (OutputStream o = out; InputStream in = backend.read(base.url(), 0, expected)) {
+                byte[] buf = new byte[1 << 18];
+                int n;
+                long lastShown = 0;
+                while ((n = in.read(buf)) > 0) {
+                    sha.update(buf, 0, n);
+                    md5.update(buf, 0, n);
+                    o.write(buf, 0, n);
+                    total += n;
+                    if (total - lastShown >= (8 << 20)) {
+                        progress.update(base.path(), total, base.size());
+                        lastShown = total;
+                    }
+                }
+            }
+            progress.update(base.path(), total, base.size());
+            if (total != base.size()) {
+                throw new TrackException(base.url() + " sent " + total + " bytes, its size is " + base.size()
+                        + "; it may be changing: try again");
+            }
+            String md5Hex = HexFormat.of().formatHex(md5.digest());
+            if (claims.md5() != null && !claims.md5().equalsIgnoreCase(md5Hex)) {
+                throw new TrackException("--md5 " + claims.md5() + " does not match " + base.url() + ", whose MD5 is " + md5Hex);
+            }
+            String oid = HexFormat.of().formatHex(sha.digest());
+            Path kept = null;
+            if (keep) {
+                kept = objectPath(oid);
+                Files.createDirectories(kept.getParent());
+                Files.move(tmp, kept, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                tmp = null;
+            }
+            return new Hashed(oid, base.md5() != null ? base.md5() : md5Hex, kept);
+        } catch (StorageException e) {
+            throw new TrackException(base.path() + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new TrackException(base.path() + ": reading " + base.url() + " failed: " + e.getMessage());
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes the working-tree file: the content when the object is local, else the pointer;
+     * makes sure git-lfs tracks the path. Returns whether the object is present locally.
+     */
+    private boolean placeInWorkTree(RemoteRecord r, Path local) throws TrackException {
+        Path target = repo.workTree().resolve(r.path());
+        Path object = objectPath(r.sha256());
+        boolean present = local != null || Files.isRegularFile(object);
+        try {
+            Files.createDirectories(target.getParent());
+            if (present) {
+                Files.copy(object, target, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.writeString(target, "version https://git-lfs.github.com/spec/v1\noid sha256:" + r.sha256()
+                        + "\nsize " + r.size() + "\n", StandardCharsets.UTF_8);
+            }
+            Git.Result attr = Git.run(repo.workTree(), List.of("check-attr", "filter", "--", r.path()));
+            if (!attr.out().strip().endsWith(": filter: lfs")) {
+                Git.Result t = Git.run(repo.workTree(), List.of("lfs", "track", "--filename", r.path()));
+                if (!t.ok()) {
+                    throw new TrackException("'git lfs track --filename " + r.path() + "' failed: " + t.firstErrorLine());
+                }
+            }
+            if (!present) {
+                // git-lfs refuses to push commits whose objects are not local; these live at their URL
+                Git.run(repo.workTree(), List.of("config", "--local", "lfs.allowincompletepush", "true"));
+            }
+        } catch (IOException e) {
+            throw new TrackException("cannot write " + r.path() + ": " + e.getMessage());
+        }
+        return present;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Path objectPath(String oid) {
+        return repo.lfsDir().resolve("objects").resolve(oid.substring(0, 2)).resolve(oid.substring(2, 4)).resolve(oid);
+    }
+
+    private void check(URI url) throws TrackException {
+        try {
+            UrlPolicy.checkTrack(url);
+            UrlPolicy.checkFollow(url, repo.backendConfig());
+        } catch (UrlRefusedException e) {
+            throw new TrackException(e.getMessage());
+        }
+    }
+
+    private StorageBackend backend(URI url) throws TrackException {
+        try {
+            return registry.backendFor(url, repo.backendConfig());
+        } catch (StorageException e) {
+            throw new TrackException(e.getMessage());
+        }
+    }
+
+    private static ObjectInfo stat(StorageBackend backend, URI url) throws TrackException {
+        try {
+            return backend.stat(url);
+        } catch (StorageException e) {
+            throw new TrackException(e.kind() == StorageException.Kind.NOT_FOUND ? "nothing to track: " + e.getMessage()
+                    : e.getMessage());
+        }
+    }
+
+    private static void verifyClaims(URI url, ObjectInfo info, Claims c) throws TrackException {
+        if (c.size() != null && c.size() != info.size()) {
+            throw new TrackException("--size " + c.size() + " does not match " + url + ", which has " + info.size() + " bytes");
+        }
+        if (c.etag() != null) {
+            String given = stripQuotes(c.etag());
+            if (info.etag() == null) {
+                throw new TrackException("--etag given, but " + url + " reports no ETag to check it against");
+            }
+            if (!given.equals(info.etag())) {
+                throw new TrackException("--etag \"" + given + "\" does not match " + url + ", whose ETag is \"" + info.etag() + "\"");
+            }
+        }
+        if (c.md5() != null) {
+            if (!c.md5().matches("(?i)[0-9a-f]{32}")) {
+                throw new TrackException("--md5 must be 32 hex digits: " + c.md5());
+            }
+            if (info.md5() != null && !info.md5().equalsIgnoreCase(c.md5())) {
+                throw new TrackException("--md5 " + c.md5() + " does not match " + url + ", whose MD5 is " + info.md5());
+            }
+        }
+    }
+
+    private static String stripQuotes(String etag) {
+        String e = etag.strip();
+        return e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
+    }
+
+    private String relativePath(String path) throws TrackException {
+        Path abs = Path.of("").toAbsolutePath().resolve(path).normalize();
+        if (!abs.startsWith(repo.workTree())) {
+            throw new TrackException(path + " is outside the working tree " + repo.workTree());
+        }
+        String rel = repo.workTree().relativize(abs).toString();
+        if (rel.isEmpty() || rel.startsWith(".git/") || rel.equals(".git") || rel.startsWith(MetaLayout.DIR)) {
+            throw new TrackException(path + " cannot hold a tracked file");
+        }
+        return rel;
+    }
+
+    private static boolean isPointer(Path file) {
+        try {
+            if (Files.size(file) > 1024) {
+                return false;
+            }
+            return Files.readString(file).startsWith("version https://git-lfs.github.com/spec/v1");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+
+    private static MessageDigest digest(String name) {
+        try {
+            return MessageDigest.getInstance(name);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

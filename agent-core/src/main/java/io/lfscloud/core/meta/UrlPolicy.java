@@ -1,0 +1,95 @@
+package io.lfscloud.core.meta;
+
+import io.lfscloud.spi.BackendConfig;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What URLs a record may name. A committed record comes from whoever wrote the repository,
+ * so by default the agent refuses {@code file:} URLs (anything on this machine) and hosts
+ * that are link-local or cloud metadata services; settings lift each refusal. URLs that
+ * carry credentials are refused when tracking, always.
+ */
+public final class UrlPolicy {
+
+    public static final String ALLOW_FILE = "lfs-cloud.allowFileUrls";
+    public static final String ALLOW_PRIVATE = "lfs-cloud.allowMetadataHosts";
+
+    private static final Set<String> METADATA_HOSTS = Set.of("metadata.google.internal", "metadata",
+            "instance-data", "instance-data.ec2.internal");
+
+    private static final Set<String> SIGNED_QUERY = Set.of("x-amz-signature", "x-amz-credential",
+            "x-amz-security-token", "x-goog-signature", "x-goog-credential", "signature", "sig", "se", "sv",
+            "token", "access_token", "awsaccesskeyid", "googleaccessid");
+
+    private UrlPolicy() {
+    }
+
+    /** Refuses a record's URL the agent must not follow; the message says how to allow it. */
+    public static void checkFollow(URI url, BackendConfig settings) throws UrlRefusedException {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("file") && !isTrue(settings, ALLOW_FILE)) {
+            throw new UrlRefusedException("refusing " + url + ": a file: URL in a committed record could read anything"
+                    + " on this machine; if you trust this repository, allow it with 'git config " + ALLOW_FILE + " true'");
+        }
+        if (url.getRawUserInfo() != null) {
+            throw new UrlRefusedException("refusing " + url.getScheme() + "://" + url.getHost()
+                    + "/…: the URL carries credentials (user info); lfs-cloud never stores or sends those");
+        }
+        String host = url.getHost();
+        if (host != null && !isTrue(settings, ALLOW_PRIVATE) && isMetadataHost(host)) {
+            throw new UrlRefusedException("refusing " + url + ": " + host + " is a link-local or cloud metadata address;"
+                    + " if this is intended, allow it with 'git config " + ALLOW_PRIVATE + " true'");
+        }
+    }
+
+    /** Refuses URLs that must never be written into a record (credentials in them). */
+    public static void checkTrack(URI url) throws UrlRefusedException {
+        if (url.getRawUserInfo() != null) {
+            throw new UrlRefusedException("the URL carries credentials (user info): records are committed, so give the"
+                    + " plain URL and let the store's own credential chain authenticate");
+        }
+        String query = url.getRawQuery();
+        if (query != null) {
+            for (String part : query.split("&")) {
+                String name = part.split("=", 2)[0].toLowerCase(Locale.ROOT);
+                if (SIGNED_QUERY.contains(name)) {
+                    throw new UrlRefusedException("the URL is signed (its query has '" + part.split("=", 2)[0]
+                            + "'): a signature is a credential and expires; track the plain URL (s3://bucket/key,"
+                            + " gs://…, https://… without the query) instead");
+                }
+            }
+        }
+    }
+
+    static boolean isMetadataHost(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (METADATA_HOSTS.contains(h)) {
+            return true;
+        }
+        try {
+            for (InetAddress a : InetAddress.getAllByName(h)) {
+                String text = a.getHostAddress();
+                if (a.isLinkLocalAddress() || text.startsWith("169.254.") || text.equals("100.100.100.200")
+                        || text.startsWith("fd00:ec2:0:0:0:0:0:254")) {
+                    return true;
+                }
+            }
+        } catch (UnknownHostException e) {
+            return false; // cannot resolve: the transfer itself will say so
+        }
+        return false;
+    }
+
+    private static boolean isTrue(BackendConfig settings, String key) {
+        return settings.get(key).map(v -> v.equalsIgnoreCase("true") || v.equals("1") || v.equalsIgnoreCase("yes"))
+                .orElse(false);
+    }
+}
