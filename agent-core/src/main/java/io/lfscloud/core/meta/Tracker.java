@@ -202,7 +202,8 @@ public final class Tracker {
     /** Streams the object once through SHA-256 and MD5; with {@code keep}, into git-lfs's object store too. */
     private Hashed hash(RemoteRecord base, StorageBackend backend, Claims claims, boolean keep) throws TrackException {
         MessageDigest sha = digest("SHA-256");
-        MessageDigest md5 = digest("MD5");
+        // MD5 costs as much again as SHA-256: only when a given --md5 must be checked
+        MessageDigest md5 = claims.md5() != null && base.md5() == null ? digest("MD5") : null;
         Path tmp = null;
         try {
             OutputStream out = OutputStream.nullOutputStream();
@@ -214,12 +215,14 @@ public final class Tracker {
             ObjectInfo expected = new ObjectInfo(base.url(), base.size(), base.etag(), base.versionId(), null, null, null);
             long total = 0;
             try (OutputStream o = out; InputStream in = backend.read(base.url(), 0, expected)) {
-                byte[] buf = new byte[1 << 18];
+                byte[] buf = new byte[1 << 20];
                 int n;
                 long lastShown = 0;
                 while ((n = in.read(buf)) > 0) {
                     sha.update(buf, 0, n);
-                    md5.update(buf, 0, n);
+                    if (md5 != null) {
+                        md5.update(buf, 0, n);
+                    }
                     o.write(buf, 0, n);
                     total += n;
                     if (total - lastShown >= (8 << 20)) {
@@ -233,8 +236,8 @@ public final class Tracker {
                 throw new TrackException(base.url() + " sent " + total + " bytes, its size is " + base.size()
                         + "; it may be changing: try again");
             }
-            String md5Hex = HexFormat.of().formatHex(md5.digest());
-            if (claims.md5() != null && !claims.md5().equalsIgnoreCase(md5Hex)) {
+            String md5Hex = md5 == null ? base.md5() : HexFormat.of().formatHex(md5.digest());
+            if (md5 != null && !claims.md5().equalsIgnoreCase(md5Hex)) {
                 throw new TrackException("--md5 " + claims.md5() + " does not match " + base.url() + ", whose MD5 is " + md5Hex);
             }
             String oid = HexFormat.of().formatHex(sha.digest());
@@ -245,7 +248,7 @@ public final class Tracker {
                 Files.move(tmp, kept, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 tmp = null;
             }
-            return new Hashed(oid, base.md5() != null ? base.md5() : md5Hex, kept);
+            return new Hashed(oid, md5Hex, kept);
         } catch (StorageException e) {
             throw new TrackException(base.path() + ": " + e.getMessage());
         } catch (IOException e) {
