@@ -43,6 +43,19 @@ public interface StorageBackend extends AutoCloseable {
     boolean write(URI object, Path source, long size, String sha256, TransferListener progress)
             throws StorageException;
 
+    /**
+     * Calls {@code each} for every object whose URL starts with {@code prefix} (a "folder":
+     * ending in {@code /}), in any order, without holding them all in memory. For
+     * {@code track-remote --recursive}; backends that cannot list keep this default.
+     *
+     * @throws StorageException {@link StorageException.Kind#MISCONFIGURED} when the backend cannot list
+     */
+    default void list(URI prefix, java.util.function.Consumer<ObjectInfo> each) throws StorageException {
+        throw new StorageException(StorageException.Kind.MISCONFIGURED,
+                "this storage backend cannot list objects, so it cannot track " + prefix + " recursively;"
+                        + " track its files one by one");
+    }
+
     /** Releases clients and threads. */
     @Override
     default void close() {

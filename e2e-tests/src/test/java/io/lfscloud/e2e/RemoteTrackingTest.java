@@ -249,6 +249,39 @@ class RemoteTrackingTest {
         assertEquals(sha, Sandbox.sha256(clone.resolve("branch.bin")));
     }
 
+    @Test
+    void aWholePrefixIsTrackedRecursivelyAndCloned() throws Exception {
+        // its own world: this user allows file: records (the default refusal is tested below)
+        Sandbox world = new Sandbox(Files.createDirectories(tmp.resolve("recursive-world")));
+        world.git(world.root, "config", "--global", "lfs-cloud.allowFileUrls", "true").ok();
+        Path bucket = Files.createDirectories(world.root.resolve("bucket"));
+        java.util.Map<String, String> shas = new java.util.TreeMap<>();
+        for (String name : List.of("a.bin", "sub/b.bin", "sub/with space.bin", "sub/deeper/c.bin")) {
+            shas.put(name, Sandbox.writeRandom(bucket.resolve(name), 150_000 + name.length(), name.hashCode()));
+        }
+        Sandbox.Project p = world.project("rec");
+        Sandbox.Result r = world.run(p.work(), "git", "lfs-cloud", "track-remote", "--recursive", "data",
+                "--url", bucket.toUri().toString(), "--jobs", "3").ok();
+        assertTrue(r.err().contains("4 tracked, 0 failed"), r.err());
+        assertTrue(Files.readString(p.work().resolve(".gitattributes")).contains("data/** filter=lfs"), "one pattern for all");
+        for (var e : shas.entrySet()) {
+            assertEquals(e.getValue(), pointerOid(p.work().resolve("data/" + e.getKey())), e.getKey());
+        }
+        world.git(p.work(), "add", "-A").ok();
+        world.git(p.work(), "commit", "-q", "-m", "bucket").ok();
+        world.git(p.work(), "push", "-q", "origin", "main").ok();
+        assertEquals(List.of(), storeFiles(p));
+        Path clone = world.root.resolve("rec-clone");
+        world.run(world.root, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString()).ok();
+        for (var e : shas.entrySet()) {
+            assertEquals(e.getValue(), Sandbox.sha256(clone.resolve("data/" + e.getKey())), e.getKey());
+        }
+
+        Sandbox.Result http = world.run(p.work(), "git", "lfs-cloud", "track-remote", "-r", "web", "--url", nginx.url("dir/"));
+        assertEquals(1, http.exitCode());
+        assertTrue(http.err().contains("cannot list"), http.err());
+    }
+
     // ------------------------------------------------------------- bad input
 
     @Test

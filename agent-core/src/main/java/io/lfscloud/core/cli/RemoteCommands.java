@@ -85,13 +85,38 @@ final class RemoteCommands {
         @Option(names = "--force", description = "Replace a file already at PATH.")
         boolean force;
 
+        @Option(names = {"-r", "--recursive"},
+                description = "PATH is a folder and --url a prefix: track every object under the prefix (backends that can list).")
+        boolean recursive;
+
+        @Option(names = "--jobs", paramLabel = "N", defaultValue = "4",
+                description = "With --recursive: objects hashed at once (default ${DEFAULT-VALUE}).")
+        int jobs;
+
         @Mixin
         Cli.Verbosity verbosity;
+
+        private int recursive(Repository repo, URI prefix) {
+            try (BackendRegistry registry = registry(repo)) {
+                List<String> problems = new ArrayList<>();
+                List<Tracker.Tracked> done = new Tracker(repo, registry, (p, d, t) -> { })
+                        .trackRecursive(path, prefix, fetch, force, jobs, problems);
+                if (done.isEmpty() && problems.isEmpty()) {
+                    throw new CliException("no objects under " + prefix);
+                }
+                return printAll(done, problems);
+            } catch (TrackException e) {
+                throw new CliException(e.getMessage());
+            }
+        }
 
         @Override
         public Integer call() {
             if (defer && (fetch || sha256 != null)) {
                 throw new CliException("--defer cannot be combined with --fetch or --sha256", Cli.USAGE, null);
+            }
+            if (recursive && (defer || sha256 != null || etag != null || md5 != null || size != null)) {
+                throw new CliException("--recursive takes no --defer, --sha256, --etag, --md5 or --size", Cli.USAGE, null);
             }
             URI uri;
             try {
@@ -103,6 +128,9 @@ final class RemoteCommands {
                 throw new CliException("--url is not a URL: " + e.getMessage(), Cli.USAGE, e);
             }
             Repository repo = repository();
+            if (recursive) {
+                return recursive(repo, uri);
+            }
             try (BackendRegistry registry = registry(repo)) {
                 Tracker.Tracked t = new Tracker(repo, registry, terminalProgress())
                         .track(path, uri, new Tracker.Claims(size, etag, md5, sha256), defer, fetch, force);
@@ -123,6 +151,18 @@ final class RemoteCommands {
                 throw new CliException(e.getMessage());
             }
         }
+    }
+
+    private static int printAll(List<Tracker.Tracked> done, List<String> problems) {
+        for (Tracker.Tracked t : done) {
+            System.out.println("tracked  " + t.path() + "  " + t.record().url() + "  sha256:" + t.record().sha256()
+                    + "  (" + t.how() + ")");
+        }
+        for (String p : problems) {
+            System.err.println("git-lfs-cloud: error: " + p);
+        }
+        System.err.println(done.size() + " tracked, " + problems.size() + " failed");
+        return problems.isEmpty() ? 0 : Cli.FAILURE;
     }
 
     @Command(name = "resolve", mixinStandardHelpOptions = true,

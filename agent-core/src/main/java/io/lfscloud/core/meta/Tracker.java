@@ -69,6 +69,11 @@ public final class Tracker {
      */
     public Tracked track(String path, URI url, Claims claims, boolean defer, boolean fetch, boolean force)
             throws TrackException {
+        return track(path, url, claims, defer, fetch, force, true);
+    }
+
+    private Tracked track(String path, URI url, Claims claims, boolean defer, boolean fetch, boolean force,
+                          boolean setAttributes) throws TrackException {
         String rel = relativePath(path);
         check(url);
         StorageBackend backend = backend(url);
@@ -93,7 +98,60 @@ public final class Tracker {
             }
             return new Tracked(rel, base, "pending", false);
         }
-        return finish(base, backend, claims, fetch);
+        return finish(base, backend, claims, fetch, setAttributes);
+    }
+
+    /**
+     * Tracks every object under {@code prefix} at the same relative path under {@code dir},
+     * hashing at most {@code parallelism} objects at once. One {@code .gitattributes} pattern
+     * ({@code dir/**}) covers them all. Failures of single objects go to {@code problems}.
+     */
+    public List<Tracked> trackRecursive(String dir, URI prefix, boolean fetch, boolean force, int parallelism,
+                                        List<String> problems) throws TrackException {
+        String relDir = relativePath(dir);
+        URI folder = prefix.toString().endsWith("/") ? prefix : URI.create(prefix + "/");
+        check(folder);
+        StorageBackend backend = backend(folder);
+        List<Tracked> done = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(Math.max(1, parallelism));
+        List<Thread> threads = new ArrayList<>();
+        try {
+            backend.list(folder, info -> {
+                String url = info.uri().toString();
+                if (!url.startsWith(folder.toString())) {
+                    return;
+                }
+                String rel = relDir + "/" + java.net.URLDecoder.decode(url.substring(folder.toString().length()),
+                        StandardCharsets.UTF_8);
+                permits.acquireUninterruptibly();
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        done.add(track(repo.workTree().resolve(rel).toString(), info.uri(), new Claims(null, null, null, null),
+                                false, fetch, force, false));
+                    } catch (TrackException e) {
+                        failures.add(e.getMessage());
+                    } finally {
+                        permits.release();
+                    }
+                }));
+            });
+        } catch (StorageException e) {
+            throw new TrackException(e.getMessage());
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TrackException("interrupted");
+            }
+        }
+        problems.addAll(failures);
+        if (!done.isEmpty()) {
+            ensureTracked(relDir + "/**", done.stream().anyMatch(t -> !t.local()));
+        }
+        return done;
     }
 
     /** Resolves pending entries: all of them, or those at the given paths. */
@@ -122,7 +180,7 @@ public final class Tracker {
                             + p.etag() + "\" → \"" + now.etag() + "\", size " + p.size() + " → " + now.size()
                             + "); track it again");
                 }
-                done.add(finish(p, backend, new Claims(null, null, null, null), false));
+                done.add(finish(p, backend, new Claims(null, null, null, null), false, true));
             } catch (TrackException e) {
                 problems.add(e.getMessage());
             }
@@ -132,7 +190,8 @@ public final class Tracker {
 
     // ---------------------------------------------------------------- core
 
-    private Tracked finish(RemoteRecord base, StorageBackend backend, Claims claims, boolean fetch) throws TrackException {
+    private Tracked finish(RemoteRecord base, StorageBackend backend, Claims claims, boolean fetch, boolean setAttributes)
+            throws TrackException {
         String how;
         String sha = lower(claims.sha256());
         Path local = null;
@@ -157,18 +216,23 @@ public final class Tracker {
             local = hash(base, backend, claims, true).file; // the SHA-256 was known; the bytes are wanted anyway
         }
         RemoteRecord record = base.withSha256(sha);
-        try {
-            files.writeRecord(record);
-            if (record.etag() != null) {
-                files.putEtagEntry(record);
+        synchronized (files) { // ETag and MD5 files are read, changed and written back
+            try {
+                files.writeRecord(record);
+                if (record.etag() != null) {
+                    files.putEtagEntry(record);
+                }
+                if (record.md5() != null) {
+                    files.putMd5(record.md5(), record.size(), sha);
+                }
+            } catch (IOException | InvalidRecordException e) {
+                throw new TrackException("cannot write .lfs-meta records: " + e.getMessage());
             }
-            if (record.md5() != null) {
-                files.putMd5(record.md5(), record.size(), sha);
-            }
-        } catch (IOException | InvalidRecordException e) {
-            throw new TrackException("cannot write .lfs-meta records: " + e.getMessage());
         }
         boolean present = placeInWorkTree(record, local);
+        if (setAttributes) {
+            ensureTracked(record.path(), !present);
+        }
         return new Tracked(record.path(), record, how, present);
     }
 
@@ -280,21 +344,35 @@ public final class Tracker {
                 Files.writeString(target, "version https://git-lfs.github.com/spec/v1\noid sha256:" + r.sha256()
                         + "\nsize " + r.size() + "\n", StandardCharsets.UTF_8);
             }
-            Git.Result attr = Git.run(repo.workTree(), List.of("check-attr", "filter", "--", r.path()));
-            if (!attr.out().strip().endsWith(": filter: lfs")) {
-                Git.Result t = Git.run(repo.workTree(), List.of("lfs", "track", "--filename", r.path()));
-                if (!t.ok()) {
-                    throw new TrackException("'git lfs track --filename " + r.path() + "' failed: " + t.firstErrorLine());
-                }
-            }
-            if (!present) {
-                // git-lfs refuses to push commits whose objects are not local; these live at their URL
-                Git.run(repo.workTree(), List.of("config", "--local", "lfs.allowincompletepush", "true"));
-            }
         } catch (IOException e) {
             throw new TrackException("cannot write " + r.path() + ": " + e.getMessage());
         }
         return present;
+    }
+
+    /**
+     * Makes git-lfs track {@code pattern} (a path, or {@code dir/**}) unless it already does;
+     * with {@code objectsElsewhere}, lets git-lfs push commits whose objects are not local.
+     */
+    private void ensureTracked(String pattern, boolean objectsElsewhere) throws TrackException {
+        try {
+            boolean literal = !pattern.endsWith("/**");
+            String probe = literal ? pattern : pattern.substring(0, pattern.length() - 2) + "x";
+            Git.Result attr = Git.run(repo.workTree(), List.of("check-attr", "filter", "--", probe));
+            if (!attr.out().strip().endsWith(": filter: lfs")) {
+                List<String> cmd = literal ? List.of("lfs", "track", "--filename", pattern) : List.of("lfs", "track", pattern);
+                Git.Result t = Git.run(repo.workTree(), cmd);
+                if (!t.ok()) {
+                    throw new TrackException("'git " + String.join(" ", cmd) + "' failed: " + t.firstErrorLine());
+                }
+            }
+            if (objectsElsewhere) {
+                // git-lfs refuses to push commits whose objects are not local; these live at their URL
+                Git.run(repo.workTree(), List.of("config", "--local", "lfs.allowincompletepush", "true"));
+            }
+        } catch (IOException e) {
+            throw new TrackException("cannot run git: " + e.getMessage());
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -72,6 +72,22 @@ final class FileBackend implements StorageBackend {
     }
 
     @Override
+    public void list(URI prefix, java.util.function.Consumer<ObjectInfo> each) throws StorageException {
+        Path root = pathOf(prefix);
+        if (!Files.isDirectory(root)) {
+            throw new StorageException(Kind.NOT_FOUND, "no such folder: " + prefix);
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith("."))::iterator) {
+                each.accept(stat(p.toUri()));
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new StorageException(Kind.MISCONFIGURED, "cannot list " + prefix + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
         Path p = pathOf(object);
         if (expected != null && expected.etag() != null) {
