@@ -98,7 +98,7 @@ public final class Tracker {
             }
             return new Tracked(rel, base, "pending", false);
         }
-        return finish(base, backend, claims, fetch, setAttributes);
+        return finish(base, backend, claims, fetch, setAttributes, info.sha256());
     }
 
     /**
@@ -180,7 +180,7 @@ public final class Tracker {
                             + p.etag() + "\" → \"" + now.etag() + "\", size " + p.size() + " → " + now.size()
                             + "); track it again");
                 }
-                done.add(finish(p, backend, new Claims(null, null, null, null), false, true));
+                done.add(finish(p, backend, new Claims(null, null, null, null), false, true, now.sha256()));
             } catch (TrackException e) {
                 problems.add(e.getMessage());
             }
@@ -190,8 +190,9 @@ public final class Tracker {
 
     // ---------------------------------------------------------------- core
 
-    private Tracked finish(RemoteRecord base, StorageBackend backend, Claims claims, boolean fetch, boolean setAttributes)
-            throws TrackException {
+    /** @param storeSha256 the SHA-256 the store reported for the whole object, or {@code null} */
+    private Tracked finish(RemoteRecord base, StorageBackend backend, Claims claims, boolean fetch, boolean setAttributes,
+                           String storeSha256) throws TrackException {
         String how;
         String sha = lower(claims.sha256());
         Path local = null;
@@ -204,6 +205,9 @@ public final class Tracker {
             how = "SHA-256 known from an earlier ETag mapping";
         } else if (base.md5() != null && (sha = fromMd5Mapping(base)) != null) {
             how = "SHA-256 known from an earlier MD5 mapping";
+        } else if (storeSha256 != null && Oids.isValid(lower(storeSha256))) {
+            sha = lower(storeSha256);
+            how = "SHA-256 reported by the store";
         } else {
             Hashed h = hash(base, backend, claims, fetch);
             sha = h.sha256;
