@@ -1,0 +1,402 @@
+package io.lfscloud.backend.s3;
+
+import io.lfscloud.spi.ObjectInfo;
+import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageException;
+import io.lfscloud.spi.StorageException.Kind;
+import io.lfscloud.spi.TransferListener;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
+
+/**
+ * Objects in S3 buckets. The client is built once, on the first request, with the
+ * URL-connection HTTP client passed explicitly (inside a module layer the SDK cannot find
+ * one by itself). Uploads let S3 verify what it receives: a single PUT carries the oid as its
+ * SHA-256 checksum, a multipart upload a Content-MD5 per part; a failed multipart upload is
+ * aborted so that no parts are left behind.
+ */
+final class S3Backend implements StorageBackend {
+
+    private final S3Settings settings;
+    private volatile S3Client client;
+
+    S3Backend(S3Settings settings) {
+        this.settings = settings;
+    }
+
+    private S3Client client() throws StorageException {
+        S3Client c = client;
+        if (c != null) {
+            return c;
+        }
+        synchronized (this) {
+            if (client == null) {
+                S3ClientBuilder b = S3Client.builder()
+                        .httpClient(UrlConnectionHttpClient.builder().build())
+                        .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                        .region(region())
+                        .forcePathStyle(settings.pathStyle())
+                        // checksums are ours to choose (see write); S3-compatible stores often lack the newer trailers
+                        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+                settings.endpoint().ifPresent(b::endpointOverride);
+                try {
+                    client = b.build();
+                } catch (SdkException e) {
+                    throw new StorageException(Kind.MISCONFIGURED, "cannot set up the S3 client: " + e.getMessage(), e);
+                }
+            }
+            return client;
+        }
+    }
+
+    private Region region() throws StorageException {
+        if (settings.region().isPresent()) {
+            return Region.of(settings.region().get());
+        }
+        try {
+            return DefaultAwsRegionProviderChain.builder().build().getRegion();
+        } catch (SdkClientException e) {
+            if (settings.endpoint().isPresent()) {
+                return Region.US_EAST_1; // S3-compatible stores rarely care
+            }
+            throw new StorageException(Kind.MISCONFIGURED, "no AWS region: set AWS_REGION, a profile's region,"
+                    + " or 'git config lfs-cloud.s3.region <region>'", e);
+        }
+    }
+
+    /** {@code s3://bucket/key} → bucket and key. */
+    record Location(String bucket, String key) {
+        static Location of(URI uri) throws StorageException {
+            String bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
+            String path = uri.getPath();
+            if (bucket == null || bucket.isEmpty()) {
+                throw new StorageException(Kind.MISCONFIGURED, "an S3 URL names a bucket: s3://bucket/key, not " + uri);
+            }
+            return new Location(bucket, path == null || path.length() <= 1 ? "" : path.substring(1));
+        }
+
+        URI uri(String key) {
+            return URI.create("s3://" + bucket + "/" + key.replace("%", "%25").replace(" ", "%20"));
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public ObjectInfo stat(URI object) throws StorageException {
+        Location l = Location.of(object);
+        try {
+            HeadObjectResponse h = client().headObject(r -> r.bucket(l.bucket()).key(l.key()).checksumMode(ChecksumMode.ENABLED));
+            String sha = null;
+            if (h.checksumSHA256() != null && (h.checksumTypeAsString() == null || h.checksumTypeAsString().equals("FULL_OBJECT"))
+                    && !h.checksumSHA256().contains("-")) {
+                byte[] raw = Base64.getDecoder().decode(h.checksumSHA256());
+                sha = raw.length == 32 ? HexFormat.of().formatHex(raw) : null;
+            }
+            return new ObjectInfo(object, h.contentLength(), unquote(h.eTag()), h.versionId(), md5FromEtag(h.eTag()), sha,
+                    h.lastModified());
+        } catch (SdkException e) {
+            throw translate(e, l, object);
+        }
+    }
+
+    @Override
+    public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
+        Location l = Location.of(object);
+        GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(l.bucket()).key(l.key());
+        if (offset > 0) {
+            b.range("bytes=" + offset + "-");
+        }
+        if (expected != null && expected.versionId() != null) {
+            b.versionId(expected.versionId());
+        } else if (expected != null && expected.etag() != null) {
+            b.ifMatch("\"" + expected.etag() + "\"");
+        }
+        try {
+            InputStream in = client().getObject(b.build());
+            return new FilterInputStream(in) {
+                @Override
+                public int read(byte[] buf, int off, int len) throws IOException {
+                    try {
+                        return super.read(buf, off, len);
+                    } catch (SdkException e) {
+                        throw translate(e, l, object);
+                    }
+                }
+            };
+        } catch (SdkException e) {
+            throw translate(e, l, object);
+        }
+    }
+
+    @Override
+    public void list(URI prefix, Consumer<ObjectInfo> each) throws StorageException {
+        Location l = Location.of(prefix);
+        try {
+            for (S3Object o : client().listObjectsV2Paginator(r -> r.bucket(l.bucket()).prefix(l.key())).contents()) {
+                if (!o.key().endsWith("/")) {
+                    each.accept(new ObjectInfo(l.uri(o.key()), o.size(), unquote(o.eTag()), null, md5FromEtag(o.eTag()),
+                            null, o.lastModified()));
+                }
+            }
+        } catch (SdkException e) {
+            throw translate(e, l, prefix);
+        }
+    }
+
+    // ----------------------------------------------------------------- writes
+
+    @Override
+    public boolean write(URI object, Path source, long size, String sha256, TransferListener progress)
+            throws StorageException {
+        Location l = Location.of(object);
+        try {
+            ObjectInfo existing = stat(object);
+            if (existing.size() == size) {
+                return false;
+            }
+        } catch (StorageException e) {
+            if (e.kind() != Kind.NOT_FOUND) {
+                throw e;
+            }
+        }
+        try {
+            if (size < settings.multipartThreshold()) {
+                putSingle(l, source, size, sha256, progress);
+            } else {
+                putMultipart(l, source, size, progress);
+            }
+            return true;
+        } catch (SdkException e) {
+            throw translate(e, l, object);
+        } catch (UncheckedIOException e) {
+            throw new StorageException(Kind.MISCONFIGURED, "cannot read " + source + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    private void putSingle(Location l, Path source, long size, String sha256, TransferListener progress) {
+        String checksum = sha256 == null ? null : Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256));
+        RequestBody body = RequestBody.fromContentProvider(() -> {
+            try {
+                return new CountingInputStream(Files.newInputStream(source), progress);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, size, "application/octet-stream");
+        client.putObject(r -> r.bucket(l.bucket()).key(l.key()).contentLength(size).contentType("application/octet-stream")
+                .checksumSHA256(checksum), body);
+    }
+
+    private void putMultipart(Location l, Path source, long size, TransferListener progress) throws StorageException {
+        String uploadId = client.createMultipartUpload(r -> r.bucket(l.bucket()).key(l.key())
+                .contentType("application/octet-stream")).uploadId();
+        long partSize = Math.max(settings.partSize(), (size + 9_999) / 10_000); // S3 allows 10,000 parts
+        int parts = (int) ((size + partSize - 1) / partSize);
+        List<CompletedPart> done = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        Semaphore permits = new Semaphore(settings.uploadConcurrency());
+        List<Thread> threads = new ArrayList<>();
+        boolean completed = false;
+        try (FileChannel ch = FileChannel.open(source, StandardOpenOption.READ)) {
+            for (int i = 0; i < parts && failures.isEmpty(); i++) {
+                int number = i + 1;
+                long start = i * partSize;
+                int length = (int) Math.min(partSize, size - start);
+                permits.acquireUninterruptibly();
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        ByteBuffer buf = ByteBuffer.allocate(length);
+                        while (buf.hasRemaining()) {
+                            if (ch.read(buf, start + buf.position()) < 0) {
+                                throw new IOException("the file shrank while it was uploaded");
+                            }
+                        }
+                        byte[] bytes = buf.array();
+                        String md5 = Base64.getEncoder().encodeToString(md5(bytes));
+                        String etag = client.uploadPart(r -> r.bucket(l.bucket()).key(l.key()).uploadId(uploadId)
+                                .partNumber(number).contentLength((long) length).contentMD5(md5),
+                                RequestBody.fromBytes(bytes)).eTag();
+                        done.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+                        progress.transferred(length);
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    } finally {
+                        permits.release();
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (!failures.isEmpty()) {
+                Throwable f = failures.getFirst();
+                if (f instanceof SdkException se) {
+                    throw se;
+                }
+                throw new StorageException(Kind.TRANSIENT, "multipart upload to s3://" + l.bucket() + "/" + l.key()
+                        + " failed: " + f.getMessage(), f);
+            }
+            List<CompletedPart> sorted = done.stream().sorted(Comparator.comparing(CompletedPart::partNumber)).toList();
+            client.completeMultipartUpload(r -> r.bucket(l.bucket()).key(l.key()).uploadId(uploadId)
+                    .multipartUpload(m -> m.parts(sorted)));
+            completed = true;
+        } catch (IOException e) {
+            throw new StorageException(Kind.MISCONFIGURED, "cannot read " + source + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(Kind.TRANSIENT, "interrupted", e);
+        } finally {
+            if (!completed) {
+                try {
+                    client.abortMultipartUpload(r -> r.bucket(l.bucket()).key(l.key()).uploadId(uploadId));
+                } catch (SdkException ignored) {
+                    // the bucket's lifecycle rules are the last resort for orphaned parts
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** S3's error codes mapped onto the SPI's kinds; messages name the bucket and never a secret. */
+    private StorageException translate(SdkException e, Location l, URI object) {
+        if (e instanceof AwsServiceException s) {
+            String code = s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode();
+            int status = s.statusCode();
+            if ("NoSuchBucket".equals(code) || (status == 404 && code == null && !bucketExists(l.bucket()))) {
+                return new StorageException(Kind.MISCONFIGURED, "S3 bucket '" + l.bucket() + "' does not exist"
+                        + settings.endpoint().map(u -> " at " + u).orElse(""), e);
+            }
+            if ("NoSuchKey".equals(code) || "NoSuchVersion".equals(code) || status == 404) {
+                return new StorageException(Kind.NOT_FOUND, "no such object: " + object, e);
+            }
+            if (status == 412 || "PreconditionFailed".equals(code)) {
+                return new StorageException(Kind.CHANGED, object + " changed in S3 since it was tracked (ETag differs)", e);
+            }
+            if (status == 403 || status == 401) {
+                return new StorageException(Kind.ACCESS_DENIED, "S3 denied access to " + object + " (" + code
+                        + "): check the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and the"
+                        + " bucket policy", e);
+            }
+            if ("BadDigest".equals(code) || "InvalidDigest".equals(code) || "XAmzContentSHA256Mismatch".equals(code)
+                    || (code != null && code.startsWith("InvalidChecksum"))) {
+                return new StorageException(Kind.CORRUPT, "S3 refused the upload of " + object
+                        + ": the bytes sent do not match their checksum (" + code + ")", e);
+            }
+            if (status >= 500 || status == 429 || "SlowDown".equals(code) || "RequestTimeout".equals(code)) {
+                return new StorageException(Kind.TRANSIENT, "S3 is busy or failing (" + status + " " + code + ") for " + object, e);
+            }
+            return new StorageException(Kind.MISCONFIGURED, "S3 refused the request for " + object + ": " + status + " "
+                    + code, e);
+        }
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("Unable to load credentials")) {
+            return new StorageException(Kind.ACCESS_DENIED, "no AWS credentials found for " + object + ": set"
+                    + " AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run on a machine with an instance role", e);
+        }
+        return new StorageException(Kind.TRANSIENT, "cannot reach S3 for " + object + ": " + message, e);
+    }
+
+    private boolean bucketExists(String bucket) {
+        try {
+            client.headBucket(r -> r.bucket(bucket));
+            return true;
+        } catch (SdkException e) {
+            return !(e instanceof AwsServiceException s && s.statusCode() == 404);
+        }
+    }
+
+    static String unquote(String etag) {
+        if (etag == null) {
+            return null;
+        }
+        String e = etag.strip();
+        return e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
+    }
+
+    /** A single-part upload's ETag is the content's MD5. */
+    static String md5FromEtag(String etag) {
+        String e = unquote(etag);
+        return e != null && e.matches("[0-9a-f]{32}") ? e : null;
+    }
+
+    private static byte[] md5(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("MD5").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        S3Client c = client;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** Reports bytes as the SDK reads them. */
+    private static final class CountingInputStream extends FilterInputStream {
+        private final TransferListener listener;
+
+        CountingInputStream(InputStream in, TransferListener listener) {
+            super(in);
+            this.listener = listener;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                listener.transferred(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) {
+                listener.transferred(n);
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.lfscloud.backend.s3;
+
+import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.StorageException;
+
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * {@code lfs-cloud.s3.*} settings (git config or the committed {@code .lfs-meta/config}):
+ * {@code endpoint} and {@code pathStyle} for S3-compatible stores, {@code region}, and the
+ * multipart knobs. Credentials never come from here: the AWS default chain provides them
+ * (environment, profiles, SSO, instance roles).
+ */
+record S3Settings(Optional<URI> endpoint, Optional<String> region, boolean pathStyle, long multipartThreshold,
+                  long partSize, int uploadConcurrency) {
+
+    static final long MIB = 1024 * 1024;
+
+    static S3Settings from(BackendConfig c) throws StorageException {
+        Optional<URI> endpoint;
+        try {
+            endpoint = c.get("lfs-cloud.s3.endpoint").map(String::strip).map(URI::create);
+        } catch (IllegalArgumentException e) {
+            throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.endpoint is not a URL: " + e.getMessage());
+        }
+        long threshold = bytes(c, "lfs-cloud.s3.multipartThreshold", 64 * MIB);
+        long part = bytes(c, "lfs-cloud.s3.partSize", 16 * MIB);
+        if (part < 5 * MIB) {
+            throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.partSize must be at least 5 MiB (S3's minimum)");
+        }
+        int concurrency = (int) bytes(c, "lfs-cloud.s3.uploadConcurrency", 4);
+        boolean pathStyle = c.get("lfs-cloud.s3.pathStyle").map(v -> v.equalsIgnoreCase("true") || v.equals("1"))
+                .orElse(endpoint.isPresent());
+        return new S3Settings(endpoint, c.get("lfs-cloud.s3.region").map(String::strip), pathStyle, threshold, part,
+                Math.max(1, concurrency));
+    }
+
+    /** A size setting: a number with an optional k, m or g suffix (binary units), as in git. */
+    static long bytes(BackendConfig c, String key, long fallback) throws StorageException {
+        Optional<String> v = c.get(key);
+        if (v.isEmpty()) {
+            return fallback;
+        }
+        String s = v.get().strip().toLowerCase(java.util.Locale.ROOT);
+        long unit = 1;
+        if (s.endsWith("k")) {
+            unit = 1024;
+        } else if (s.endsWith("m")) {
+            unit = MIB;
+        } else if (s.endsWith("g")) {
+            unit = 1024 * MIB;
+        }
+        try {
+            return Long.parseLong(unit == 1 ? s : s.substring(0, s.length() - 1)) * unit;
+        } catch (NumberFormatException e) {
+            throw new StorageException(StorageException.Kind.MISCONFIGURED, key + " is not a size: " + v.get());
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.lfscloud.e2e;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A real S3 server: s3proxy 4.1.0 (from Maven Central) on 127.0.0.1 with the in-memory
+ * "transient" store and no authorization, so plain HTTP requests can arrange buckets and
+ * objects for the tests while lfs-cloud talks to it through the AWS SDK.
+ */
+final class S3Proxy implements AutoCloseable {
+
+    final int port;
+    private final Process process;
+    private final Path log;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    S3Proxy(Path work) throws IOException, InterruptedException {
+        Path jar = Path.of(System.getProperty("lfscloud.s3proxy", "target/s3proxy/s3proxy.jar"));
+        if (!Files.exists(jar)) {
+            fail("s3proxy is missing at " + jar + " (the build copies it there)");
+        }
+        port = Nginx.freePort();
+        Path props = Files.writeString(Files.createDirectories(work).resolve("s3proxy-" + port + ".conf"), """
+                s3proxy.endpoint=http://127.0.0.1:%d
+                s3proxy.authorization=none
+                jclouds.provider=transient
+                jclouds.identity=local-identity
+                jclouds.credential=local-credential
+                """.formatted(port));
+        log = work.resolve("s3proxy-" + port + ".log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        process = new ProcessBuilder(java, "-jar", jar.toString(), "--properties", props.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                fail("s3proxy did not start:\n" + Files.readString(log));
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        fail("s3proxy did not listen on " + port + ":\n" + Files.readString(log));
+    }
+
+    String endpoint() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    HttpResponse<byte[]> request(String method, String path, byte[] body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint() + path.replace(" ", "%20")))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (body != null) {
+            b.header("Content-Type", "application/octet-stream");
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    void createBucket(String bucket) throws IOException, InterruptedException {
+        int status = request("PUT", "/" + bucket, null).statusCode();
+        assertTrue(status == 200, "create bucket " + bucket + ": HTTP " + status);
+    }
+
+    void put(String bucket, String key, byte[] content) throws IOException, InterruptedException {
+        int status = request("PUT", "/" + bucket + "/" + key, content).statusCode();
+        assertTrue(status == 200, "put " + key + ": HTTP " + status);
+    }
+
+    /** The object's bytes, or {@code null} when it does not exist. */
+    byte[] get(String bucket, String key) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = request("GET", "/" + bucket + "/" + key, null);
+        return r.statusCode() == 200 ? r.body() : null;
+    }
+
+    String listing(String bucket) throws IOException, InterruptedException {
+        return new String(request("GET", "/" + bucket + "?list-type=2", null).body());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
