@@ -118,6 +118,33 @@ class S3BackendTest {
     }
 
     @Test
+    void inAVersionedBucketTheRecordPinsTheVersionAndSurvivesAnOverwrite() throws Exception {
+        s3.createBucket("versioned");
+        int status = s3.request("PUT", "/versioned?versioning", """
+                <VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"""
+                .getBytes()).statusCode();
+        assertEquals(200, status, "enable versioning");
+        byte[] v1 = new byte[300_000];
+        new Random(7).nextBytes(v1);
+        s3.put("versioned", "model.bin", v1);
+        Sandbox.Project p = project("s3://lfs/repo-v/");
+        sb.run(p.work(), "git", "lfs-cloud", "track-remote", "model.bin", "--url", "s3://versioned/model.bin").ok();
+        String oid = Files.readString(p.work().resolve("model.bin")).lines()
+                .filter(l -> l.startsWith("oid sha256:")).findFirst().orElseThrow().substring(11);
+        String record = Files.readString(p.work().resolve(".lfs-meta/sha256/" + oid + ".json"));
+        assertTrue(record.contains("\"versionId\""), "the record pins the version: " + record);
+        sb.git(p.work(), "add", "-A").ok();
+        sb.git(p.work(), "commit", "-q", "-m", "pinned").ok();
+        sb.git(p.work(), "push", "-q", "origin", "main").ok();
+
+        byte[] v2 = new byte[300_000];
+        new Random(8).nextBytes(v2);
+        s3.put("versioned", "model.bin", v2);
+        Path clone = cloneOf(p);
+        assertArrayEquals(v1, Files.readAllBytes(clone.resolve("model.bin")), "the pinned version, not the overwrite");
+    }
+
+    @Test
     void aMissingBucketIsMisconfigurationNamingTheBucket() throws Exception {
         Sandbox.Project p = project("s3://no-such-bucket/x/");
         Sandbox.writeRandom(p.work().resolve("x.bin"), 1000, 5);
