@@ -1,5 +1,6 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.core.BoundedTasks;
 import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
@@ -7,7 +8,6 @@ import io.lfscloud.spi.StorageException;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
 
 /** Checks tracked objects against their stores with metadata requests only (HEAD or the like). */
 public final class RemoteCheck {
@@ -24,26 +24,16 @@ public final class RemoteCheck {
     /** Checks every record, at most 8 at once. Results come in the records' order. */
     public static List<Result> check(List<RemoteRecord> records, BackendRegistry registry, BackendConfig config) {
         Result[] results = new Result[records.size()];
-        Semaphore permits = new Semaphore(8);
-        List<Thread> threads = new ArrayList<>();
+        BoundedTasks tasks = new BoundedTasks(8);
         for (int i = 0; i < records.size(); i++) {
             int index = i;
-            permits.acquireUninterruptibly();
-            threads.add(Thread.ofVirtual().start(() -> {
-                try {
-                    results[index] = one(records.get(index), registry, config);
-                } finally {
-                    permits.release();
-                }
-            }));
+            tasks.submit(() -> results[index] = one(records.get(index), registry, config));
         }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        try {
+            tasks.awaitAll();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
         }
         return List.of(results);
     }

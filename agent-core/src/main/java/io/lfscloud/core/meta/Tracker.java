@@ -1,5 +1,6 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.core.BoundedTasks;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.store.BackendRegistry;
@@ -25,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.LongConsumer;
 
 /**
  * Tracks files that already live in a store, in place: finds their SHA-256 the cheapest way
@@ -114,8 +114,7 @@ public final class Tracker {
         StorageBackend backend = backend(folder);
         List<Tracked> done = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(Math.max(1, parallelism));
-        List<Thread> threads = new ArrayList<>();
+        BoundedTasks tasks = new BoundedTasks(parallelism);
         try {
             backend.list(folder, info -> {
                 String url = info.uri().toString();
@@ -124,28 +123,21 @@ public final class Tracker {
                 }
                 String rel = relDir + "/" + java.net.URLDecoder.decode(url.substring(folder.toString().length()),
                         StandardCharsets.UTF_8);
-                permits.acquireUninterruptibly();
-                threads.add(Thread.ofVirtual().start(() -> {
+                tasks.submit(() -> {
                     try {
                         done.add(track(repo.workTree().resolve(rel).toString(), info.uri(), new Claims(null, null, null, null),
                                 false, fetch, force, false));
                     } catch (TrackException e) {
                         failures.add(e.getMessage());
-                    } finally {
-                        permits.release();
                     }
-                }));
+                });
             });
+            tasks.awaitAll();
         } catch (StorageException e) {
             throw new TrackException(e.getMessage());
-        }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new TrackException("interrupted");
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TrackException("interrupted");
         }
         problems.addAll(failures);
         if (!done.isEmpty()) {
