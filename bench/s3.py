@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""S3 through lfs-cloud against curl, on the same s3proxy (in-memory store, 127.0.0.1):
+upload and download of one SIZE_MB object by `git-lfs-cloud agent` (driven the way git-lfs
+drives it) versus `curl -T` and `curl -o`, alternating RUNS times; medians and ratios. Also
+the agent's peak resident memory while it moves the object (VmHWM).
+Usage: s3.py AGENT S3PROXY_JAR [RUNS] [SIZE_MB]"""
+import hashlib, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+
+agent, jar = os.path.abspath(sys.argv[1]), sys.argv[2]
+runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+size_mb = int(sys.argv[4]) if len(sys.argv) > 4 else 1024
+work = tempfile.mkdtemp(prefix="lfs-cloud-s3-bench.")
+s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+with open(os.path.join(work, "s3proxy.conf"), "w") as f:
+    f.write("s3proxy.endpoint=http://127.0.0.1:%d\ns3proxy.authorization=none\njclouds.provider=transient\n"
+            "jclouds.identity=a\njclouds.credential=b\n" % port)
+proxy = subprocess.Popen(["java", "-Xmx8g", "-jar", jar, "--properties", os.path.join(work, "s3proxy.conf")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+endpoint = "http://127.0.0.1:%d" % port
+for _ in range(300):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close(); break
+    except OSError:
+        time.sleep(0.2)
+urllib.request.urlopen(urllib.request.Request(endpoint + "/bench", method="PUT")).read()
+
+repo = os.path.join(work, "repo")
+subprocess.run(["git", "init", "-q", repo], check=True)
+for k, v in [("lfs-cloud.store", "s3://bench/lfs/"), ("lfs-cloud.s3.endpoint", endpoint)]:
+    subprocess.run(["git", "-C", repo, "config", k, v], check=True)
+env = dict(os.environ, AWS_ACCESS_KEY_ID="a", AWS_SECRET_ACCESS_KEY="b", AWS_REGION="us-east-1",
+           AWS_EC2_METADATA_DISABLED="true")
+data = os.path.join(work, "data.bin")
+sha = hashlib.sha256()
+with open(data, "wb") as f:
+    for _ in range(size_mb):
+        chunk = os.urandom(1 << 20); f.write(chunk); sha.update(chunk)
+oid, size = sha.hexdigest(), size_mb << 20
+
+def agent_run(op, key_suffix):
+    """Uploads or downloads the object through one agent; returns (seconds, peak RSS MB)."""
+    p = subprocess.Popen([agent, "agent"], cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    p.stdin.write(json.dumps({"event": "init", "operation": op, "remote": "origin", "concurrent": True,
+                              "concurrenttransfers": 8}) + "\n"); p.stdin.flush(); p.stdout.readline()
+    msg = {"event": op, "oid": oid, "size": size, "action": None}
+    if op == "upload":
+        msg["path"] = data
+    start = time.perf_counter()
+    p.stdin.write(json.dumps(msg) + "\n"); p.stdin.flush()
+    peak = 0
+    while True:
+        r = json.loads(p.stdout.readline())
+        if r["event"] == "complete":
+            break
+    elapsed = time.perf_counter() - start
+    with open("/proc/%d/status" % p.pid) as f:
+        peak = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
+    p.stdin.write('{"event":"terminate"}\n'); p.stdin.close(); p.wait()
+    if r.get("error"):
+        raise SystemExit("agent %s failed: %s" % (op, r))
+    if op == "download":
+        os.remove(r["path"])
+    return elapsed, peak
+
+def delete_object():
+    key = "lfs/%s/%s/%s" % (oid[:2], oid[2:4], oid)
+    urllib.request.urlopen(urllib.request.Request(endpoint + "/bench/" + key, method="DELETE")).read()
+
+def curl(*args):
+    start = time.perf_counter()
+    subprocess.run(["curl", "-sf"] + list(args), check=True)
+    return time.perf_counter() - start
+
+times = {k: [] for k in ("up", "curl up", "down", "curl down")}
+peaks = []
+for _ in range(runs):
+    t, peak = agent_run("upload", ""); times["up"].append(t); peaks.append(peak)
+    times["curl up"].append(curl("-T", data, "-H", "Content-Type: application/octet-stream", endpoint + "/bench/curl.bin"))
+    t, peak = agent_run("download", ""); times["down"].append(t); peaks.append(peak)
+    times["curl down"].append(curl("-o", "/dev/null", endpoint + "/bench/curl.bin"))
+    delete_object()
+m = {k: statistics.median(v) for k, v in times.items()}
+print("S3 (s3proxy, in memory, loopback), %d MB, median of %d" % (size_mb, runs))
+print("  upload    lfs-cloud %6.2f s   curl -T %6.2f s   ratio %4.2f" % (m["up"], m["curl up"], m["up"] / m["curl up"]))
+print("  download  lfs-cloud %6.2f s   curl    %6.2f s   ratio %4.2f" % (m["down"], m["curl down"], m["down"] / m["curl down"]))
+print("  agent peak resident memory: %.0f MB" % max(peaks))
+proxy.terminate(); proxy.wait()
+shutil.rmtree(work)
