@@ -77,7 +77,8 @@ for _ in range(runs):
     t, peak = agent_run("upload", ""); times["up"].append(t); peaks.append(peak)
     times["curl up"].append(curl("-T", data, "-H", "Content-Type: application/octet-stream", endpoint + "/bench/curl.bin"))
     t, peak = agent_run("download", ""); times["down"].append(t); peaks.append(peak)
-    times["curl down"].append(curl("-o", "/dev/null", endpoint + "/bench/curl.bin"))
+    # the same object, the one lfs-cloud uploaded
+    times["curl down"].append(curl("-o", "/dev/null", endpoint + "/bench/lfs/%s/%s/%s" % (oid[:2], oid[2:4], oid)))
     delete_object()
 m = {k: statistics.median(v) for k, v in times.items()}
 print("S3 (s3proxy, in memory, loopback), %d MB, median of %d" % (size_mb, runs))

@@ -197,7 +197,9 @@ public final class Transfers implements AutoCloseable {
             for (int attempt = 1; ; attempt++) {
                 try (InputStream in = loc.backend().read(loc.uri(), total, expected)) {
                     int n;
-                    while ((n = in.read(buf)) > 0) {
+                    // whole buffers: network streams hand out small pieces, and hashing and
+                    // writing them one by one costs far more than the copy into the buffer
+                    while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
                         if (total + n > size) {
                             throw corrupt(oid, loc, "it is larger than the " + size + " bytes its pointer says");
                         }
