@@ -1,6 +1,7 @@
 package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
+import io.lfscloud.core.ReadAheadInputStream;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.meta.InvalidRecordException;
 import io.lfscloud.core.meta.MetaLayout;
@@ -195,7 +196,7 @@ public final class Transfers implements AutoCloseable {
                 : new ObjectInfo(loc.uri(), size, r.etag(), r.versionId(), r.md5(), r.sha256(), null);
         try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {
             for (int attempt = 1; ; attempt++) {
-                try (InputStream in = loc.backend().read(loc.uri(), total, expected)) {
+                try (InputStream in = open(loc, total, size, expected)) {
                     int n;
                     // whole buffers: network streams hand out small pieces, and hashing and
                     // writing them one by one costs far more than the copy into the buffer
@@ -235,6 +236,12 @@ public final class Transfers implements AutoCloseable {
             throw corrupt(oid, loc, "its content hashes to " + actual);
         }
         progress.report(total);
+    }
+
+    /** The object from {@code offset} on; large ones are fetched ahead while the caller hashes and writes. */
+    private static InputStream open(Location loc, long offset, long size, ObjectInfo expected) throws StorageException {
+        InputStream in = loc.backend().read(loc.uri(), offset, expected);
+        return size - offset >= ReadAheadInputStream.WORTH_IT ? new ReadAheadInputStream(in, BUFFER_SIZE, 4) : in;
     }
 
     private static void writeTemp(OutputStream out, byte[] buf, int n, Path tmp) throws TempWriteFailure {

@@ -1,6 +1,7 @@
 package io.lfscloud.core.meta;
 
 import io.lfscloud.core.BoundedTasks;
+import io.lfscloud.core.ReadAheadInputStream;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.store.BackendRegistry;
@@ -274,11 +275,12 @@ public final class Tracker {
             }
             ObjectInfo expected = new ObjectInfo(base.url(), base.size(), base.etag(), base.versionId(), null, null, null);
             long total = 0;
-            try (OutputStream o = out; InputStream in = backend.read(base.url(), 0, expected)) {
+            try (OutputStream o = out; InputStream in = new ReadAheadInputStream(backend.read(base.url(), 0, expected),
+                    1 << 20, 4)) {
                 byte[] buf = new byte[1 << 20];
                 int n;
                 long lastShown = 0;
-                while ((n = in.read(buf)) > 0) {
+                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) { // whole buffers, as in Transfers
                     sha.update(buf, 0, n);
                     if (md5 != null) {
                         md5.update(buf, 0, n);
