@@ -36,8 +36,13 @@ public final class Agent {
     /** Most transfers one agent runs at once in batch mode, whatever init asks for. */
     static final int MAX_CONCURRENCY = 64;
 
-    /** Finds an oid in a line that is not valid JSON, so that the sender still gets an answer. */
-    private static final Pattern OID_IN_TEXT = Pattern.compile("\"oid\"\\s*:\\s*\"([0-9a-f]{64})\"");
+    /**
+     * Finds an oid in a line that is not valid JSON, so that the sender still gets an answer.
+     * In a holder: compiled on the first malformed line, not before every init reply.
+     */
+    private static final class OidInText {
+        static final Pattern PATTERN = Pattern.compile("\"oid\"\\s*:\\s*\"([0-9a-f]{64})\"");
+    }
 
     private final LineReader reader;
     private final ProtocolWriter writer;
@@ -97,7 +102,7 @@ public final class Agent {
             msg = Json.parseObject(line);
         } catch (JsonException e) {
             Log.error("ignoring a malformed message (" + e.getMessage() + "): " + abbreviate(line));
-            Matcher m = OID_IN_TEXT.matcher(line);
+            Matcher m = OidInText.PATTERN.matcher(line);
             if (m.find()) {
                 fail(m.group(1), null, TransferFailure.badRequest("malformed request: " + e.getMessage()));
             }

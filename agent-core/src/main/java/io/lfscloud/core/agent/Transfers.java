@@ -45,9 +45,18 @@ public final class Transfers implements AutoCloseable {
 
     static final int BUFFER_SIZE = 256 * 1024;
 
-    /** Temp names unique per process without a random source (a SecureRandom costs start-up). */
-    private static final long PID = ProcessHandle.current().pid();
-    private static final AtomicLong TMP_COUNTER = new AtomicLong();
+    /**
+     * Temp names unique per process without a random source (a SecureRandom costs start-up).
+     * In a holder: looked up on the first download, not before every init reply.
+     */
+    private static final class TempNames {
+        static final long PID = ProcessHandle.current().pid();
+        static final AtomicLong COUNTER = new AtomicLong();
+
+        static String next(String oid) {
+            return "lfs-cloud-" + oid.substring(0, 16) + "-" + PID + "-" + COUNTER.incrementAndGet() + ".part";
+        }
+    }
 
     private final Path workingDir;
     private final Function<Repository, BackendRegistry> registrySupplier;
@@ -169,7 +178,7 @@ public final class Transfers implements AutoCloseable {
         Path tmp;
         try {
             Files.createDirectories(tmpDir);
-            tmp = tmpDir.resolve("lfs-cloud-" + oid.substring(0, 16) + "-" + PID + "-" + TMP_COUNTER.incrementAndGet() + ".part");
+            tmp = tmpDir.resolve(TempNames.next(oid));
             Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         } catch (IOException e) {
             throw new TransferFailure(500, "cannot create a temp file in " + tmpDir + ": " + describe(e), false, e);

@@ -53,11 +53,4 @@ public final class ConfigValues {
         return Optional.ofNullable(values.get(normalize(key)));
     }
 
-    public boolean isEmpty() {
-        return values.isEmpty();
-    }
-
-    public Map<String, String> asMap() {
-        return Map.copyOf(values);
-    }
 }

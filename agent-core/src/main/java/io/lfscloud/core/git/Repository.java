@@ -19,14 +19,12 @@ public final class Repository {
     public static final String SHARED_CONFIG = ".lfs-meta/config";
 
     private final Path workTree;
-    private final Path gitDir;
     private final Path lfsDir;
     private final ConfigValues local;
     private final ConfigValues shared;
 
-    private Repository(Path workTree, Path gitDir, Path lfsDir, ConfigValues local, ConfigValues shared) {
+    private Repository(Path workTree, Path lfsDir, ConfigValues local, ConfigValues shared) {
         this.workTree = workTree;
-        this.gitDir = gitDir;
         this.lfsDir = lfsDir;
         this.local = local;
         this.shared = shared;
@@ -59,7 +57,7 @@ public final class Repository {
         if (storage.isPresent() && !storage.get().isBlank()) {
             lfsDir = gitDir.resolve(storage.get().strip()); // git-lfs: relative to the git dir
         }
-        return new Repository(workTree, gitDir, lfsDir, local, readShared(workTree));
+        return new Repository(workTree, lfsDir, local, readShared(workTree));
     }
 
     /**
@@ -86,10 +84,6 @@ public final class Repository {
 
     public Path workTree() {
         return workTree;
-    }
-
-    public Path gitDir() {
-        return gitDir;
     }
 
     /** git-lfs's storage folder ({@code .git/lfs} unless {@code lfs.storage} moves it). */

@@ -44,27 +44,32 @@ public final class MetaFiles {
 
     /** Every record in the working tree's {@code sha256/}; unreadable ones are reported in {@code problems}. */
     public List<RemoteRecord> records(List<String> problems) throws IOException {
-        Path dir = file(MetaLayout.DIR + "/sha256");
         List<RemoteRecord> out = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
-            return out;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path f : s.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-                String rel = workTree.relativize(f).toString();
-                try {
-                    RemoteRecord r = RemoteRecord.parse(Files.readString(f), rel);
-                    String name = f.getFileName().toString();
-                    if (r.sha256() == null || !name.equals(r.sha256() + ".json")) {
-                        throw new InvalidRecordException(rel + ": its \"sha256\" does not match its file name");
-                    }
-                    out.add(r);
-                } catch (InvalidRecordException e) {
-                    problems.add(e.getMessage());
+        for (Path f : jsonFiles("sha256")) {
+            String rel = workTree.relativize(f).toString();
+            try {
+                RemoteRecord r = RemoteRecord.parse(Files.readString(f), rel);
+                String name = f.getFileName().toString();
+                if (r.sha256() == null || !name.equals(r.sha256() + ".json")) {
+                    throw new InvalidRecordException(rel + ": its \"sha256\" does not match its file name");
                 }
+                out.add(r);
+            } catch (InvalidRecordException e) {
+                problems.add(e.getMessage());
             }
         }
         return out;
+    }
+
+    /** The {@code .json} files of one {@code .lfs-meta} folder, sorted; none when it does not exist. */
+    private List<Path> jsonFiles(String folder) throws IOException {
+        Path dir = file(MetaLayout.DIR + "/" + folder);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
     }
 
     // ------------------------------------------------------------ etag entries
@@ -76,22 +81,16 @@ public final class MetaFiles {
 
     /** Every pending (deferred) object of every ETag file. */
     public List<RemoteRecord> pending(List<String> problems) throws IOException {
-        Path dir = file(MetaLayout.DIR + "/etag");
         List<RemoteRecord> out = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
-            return out;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path f : s.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-                try {
-                    for (RemoteRecord r : readEtagFile(f, workTree.relativize(f).toString())) {
-                        if (r.sha256() == null) {
-                            out.add(r);
-                        }
+        for (Path f : jsonFiles("etag")) {
+            try {
+                for (RemoteRecord r : readEtagFile(f, workTree.relativize(f).toString())) {
+                    if (r.sha256() == null) {
+                        out.add(r);
                     }
-                } catch (InvalidRecordException e) {
-                    problems.add(e.getMessage());
                 }
+            } catch (InvalidRecordException e) {
+                problems.add(e.getMessage());
             }
         }
         return out;
