@@ -15,8 +15,8 @@ git -C "$work/repo" config lfs-cloud.store "file://$work/store"
 python3 - "$work" <<'PY'
 import hashlib, json, os, sys
 work = sys.argv[1]
-lines = [json.dumps({"event": "init", "operation": "download", "remote": "origin",
-                     "concurrent": True, "concurrenttransfers": 8})]
+# the init line exactly as git-lfs sends it, so the launcher answers it as in real use
+lines = ['{"event":"init","operation":"download","remote":"origin","concurrent":true,"concurrenttransfers":8}']
 for i in range(300):
     data = os.urandom(4096 if i % 50 else 3 * 1024 * 1024)
     oid = hashlib.sha256(data).hexdigest()

@@ -102,9 +102,10 @@ final class AgentProcess implements AutoCloseable {
         return replies.poll(millis, TimeUnit.MILLISECONDS);
     }
 
+    /** Sends the init line exactly as git-lfs 3.3.0 does (the launcher answers that one itself). */
     void init(String operation) throws Exception {
-        send(Map.of("event", "init", "operation", operation, "remote", "origin", "concurrent", true,
-                "concurrenttransfers", 8));
+        send("{\"event\":\"init\",\"operation\":\"" + operation
+                + "\",\"remote\":\"origin\",\"concurrent\":true,\"concurrenttransfers\":8}");
         assertEquals("{}", next().toString());
     }
 

@@ -59,8 +59,26 @@ public final class Agent {
 
     /** Serves until {@code terminate} or end of input. Returns the process exit code. */
     public int run() {
+        return run(null);
+    }
+
+    /**
+     * Serves as {@link #run()} does, after a first line that the launcher already read from
+     * stdin (and, if {@link FirstLine#answered()}, already answered with {@code {}}: the
+     * launcher does that for the version 1 init line git-lfs sends, so that git-lfs can start
+     * its next agent while this JVM is still starting).
+     */
+    public int run(FirstLine first) {
         Step step = Step.EXIT_OK;
         try {
+            if (first != null && first.line() == null) {
+                Log.error("ignoring a first message too long for the launcher to pass on");
+            } else if (first != null) {
+                step = first.answered() ? answeredInit(first.line()) : handleLine(stripCr(first.line()));
+                if (step != Step.CONTINUE) {
+                    return step == Step.EXIT_FAILED || writer.broken() != null ? 1 : 0;
+                }
+            }
             while (true) {
                 String line = reader.readLine();
                 if (line == null) {
@@ -71,9 +89,7 @@ public final class Agent {
                     Log.error("ignoring a message longer than " + MAX_LINE + " bytes");
                     continue;
                 }
-                if (!line.isBlank()) {
-                    step = handle(line);
-                }
+                step = handleLine(line);
                 if (writer.broken() != null) {
                     Log.error("cannot write to git-lfs (stdout): " + writer.broken().getMessage());
                     return 1;
@@ -95,6 +111,44 @@ public final class Agent {
     }
 
     private enum Step { CONTINUE, EXIT_OK, EXIT_FAILED }
+
+    /**
+     * A first message line read by the launcher, and whether the launcher answered it;
+     * a {@code null} line is one the launcher skipped for its length.
+     */
+    public record FirstLine(String line, boolean answered) {
+    }
+
+    private Step handleLine(String line) {
+        return line.isBlank() ? Step.CONTINUE : handle(line);
+    }
+
+    private static String stripCr(String line) {
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    }
+
+    /**
+     * The launcher only answers init lines of the exact shape git-lfs sends for version 1;
+     * this agent must agree, or git-lfs was told something this agent cannot keep.
+     */
+    private Step answeredInit(String line) {
+        Map<String, Object> msg;
+        try {
+            msg = Json.parseObject(line);
+        } catch (JsonException e) {
+            msg = Map.of();
+        }
+        Object op = msg.get("operation");
+        if (!"init".equals(msg.get("event")) || msg.containsKey("protocol")
+                || !("upload".equals(op) || "download".equals(op))) {
+            Log.error("internal error: the launcher answered an init this agent does not accept: " + abbreviate(line));
+            return Step.EXIT_FAILED;
+        }
+        operation = (String) op;
+        protocol = 1;
+        Log.trace("initialised for " + operation + " (protocol 1, answered by the launcher), remote " + msg.get("remote"));
+        return Step.CONTINUE;
+    }
 
     private Step handle(String line) {
         Map<String, Object> msg;
