@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """S3 through lfs-cloud against curl, on the same s3proxy (in-memory store, 127.0.0.1):
 upload and download of one SIZE_MB object by `git-lfs-cloud agent` (driven the way git-lfs
-drives it) versus `curl -T` and `curl -o`, alternating RUNS times; medians and ratios. Also
-the agent's peak resident memory while it moves the object (VmHWM).
+drives it) versus `curl -T` and `curl -o FILE` (into the same folder as the agent's download:
+both write to disk; the agent also hashes), alternating RUNS times; medians and ratios. The
+agent downloads with its defaults (parallel ranged GETs) and once more with one connection
+(`lfs-cloud.s3.downloadConcurrency=1`). Also the agent's peak resident memory while it moves
+the object (VmHWM), and curl to /dev/null for reference.
 Usage: s3.py AGENT S3PROXY_JAR [RUNS] [SIZE_MB]"""
 import hashlib, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
@@ -41,7 +44,7 @@ def agent_run(op, key_suffix):
     """Uploads or downloads the object through one agent; returns (seconds, peak RSS MB)."""
     p = subprocess.Popen([agent, "agent"], cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     p.stdin.write(json.dumps({"event": "init", "operation": op, "remote": "origin", "concurrent": True,
-                              "concurrenttransfers": 8}) + "\n"); p.stdin.flush(); p.stdout.readline()
+                              "concurrenttransfers": 8}, separators=(",", ":")) + "\n"); p.stdin.flush(); p.stdout.readline()
     msg = {"event": op, "oid": oid, "size": size, "action": None}
     if op == "upload":
         msg["path"] = data
@@ -71,19 +74,31 @@ def curl(*args):
     subprocess.run(["curl", "-sf"] + list(args), check=True)
     return time.perf_counter() - start
 
-times = {k: [] for k in ("up", "curl up", "down", "curl down")}
-peaks = []
+def concurrency(n):
+    subprocess.run(["git", "-C", repo, "config", "lfs-cloud.s3.downloadConcurrency", str(n)], check=True)
+
+times = {k: [] for k in ("up", "curl up", "down", "down 1", "curl down", "curl null")}
+peaks = {"up": [], "down": [], "down 1": []}
+url = endpoint + "/bench/lfs/%s/%s/%s" % (oid[:2], oid[2:4], oid)  # the object lfs-cloud uploaded
 for _ in range(runs):
-    t, peak = agent_run("upload", ""); times["up"].append(t); peaks.append(peak)
+    t, peak = agent_run("upload", ""); times["up"].append(t); peaks["up"].append(peak)
     times["curl up"].append(curl("-T", data, "-H", "Content-Type: application/octet-stream", endpoint + "/bench/curl.bin"))
-    t, peak = agent_run("download", ""); times["down"].append(t); peaks.append(peak)
-    # the same object, the one lfs-cloud uploaded
-    times["curl down"].append(curl("-o", "/dev/null", endpoint + "/bench/lfs/%s/%s/%s" % (oid[:2], oid[2:4], oid)))
+    concurrency(4)
+    t, peak = agent_run("download", ""); times["down"].append(t); peaks["down"].append(peak)
+    copy = os.path.join(repo, ".git", "curl.bin")
+    times["curl down"].append(curl("-o", copy, url)); os.remove(copy)
+    concurrency(1)
+    t, peak = agent_run("download", ""); times["down 1"].append(t); peaks["down 1"].append(peak)
+    times["curl null"].append(curl("-o", "/dev/null", url))
     delete_object()
 m = {k: statistics.median(v) for k, v in times.items()}
 print("S3 (s3proxy, in memory, loopback), %d MB, median of %d" % (size_mb, runs))
-print("  upload    lfs-cloud %6.2f s   curl -T %6.2f s   ratio %4.2f" % (m["up"], m["curl up"], m["up"] / m["curl up"]))
-print("  download  lfs-cloud %6.2f s   curl    %6.2f s   ratio %4.2f" % (m["down"], m["curl down"], m["down"] / m["curl down"]))
-print("  agent peak resident memory: %.0f MB" % max(peaks))
+print("  upload            lfs-cloud %6.2f s   curl -T      %6.2f s   ratio %4.2f   peak RSS %4.0f MB"
+      % (m["up"], m["curl up"], m["up"] / m["curl up"], max(peaks["up"])))
+print("  download (4 GETs) lfs-cloud %6.2f s   curl -o FILE %6.2f s   ratio %4.2f   peak RSS %4.0f MB"
+      % (m["down"], m["curl down"], m["down"] / m["curl down"], max(peaks["down"])))
+print("  download (1 GET)  lfs-cloud %6.2f s   curl -o FILE %6.2f s   ratio %4.2f   peak RSS %4.0f MB"
+      % (m["down 1"], m["curl down"], m["down 1"] / m["curl down"], max(peaks["down 1"])))
+print("  (curl -o /dev/null: %.2f s)" % m["curl null"])
 proxy.terminate(); proxy.wait()
 shutil.rmtree(work)

@@ -358,12 +358,11 @@ public final class Transfers implements AutoCloseable {
             return;
         }
         for (int attempt = 1; ; attempt++) {
-            long[] sent = {0};
+            // backends may report from several threads (parallel parts)
+            java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
             try {
-                boolean wrote = loc.backend().write(loc.uri(), source, size, oid, bytes -> {
-                    sent[0] += bytes;
-                    progress.report(Math.min(sent[0], size));
-                });
+                boolean wrote = loc.backend().write(loc.uri(), source, size, oid,
+                        bytes -> progress.report(Math.min(sent.addAndGet(bytes), size)));
                 if (!wrote) {
                     Log.trace(Oids.shortForm(oid) + " already in the store, not copied");
                 }

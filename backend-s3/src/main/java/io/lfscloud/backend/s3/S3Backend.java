@@ -9,7 +9,6 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
@@ -19,14 +18,19 @@ import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.awscore.presigner.PresignedRequest;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -40,20 +44,28 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * Objects in S3 buckets. The client is built once, on the first request, with the
  * URL-connection HTTP client passed explicitly (inside a module layer the SDK cannot find
  * one by itself). Uploads let S3 verify what it receives: a single PUT carries the oid as its
- * SHA-256 checksum, a multipart upload a Content-MD5 per part; a failed multipart upload is
- * aborted so that no parts are left behind.
+ * SHA-256 checksum, a multipart upload a Content-MD5 per part; their bodies go through
+ * presigned requests streamed from the file ({@link PresignedPut}); a failed multipart
+ * upload is aborted so that no parts are left behind. Large downloads are fetched as
+ * parallel ranges ({@link RangedReader}), each resumed where it broke off.
  */
 final class S3Backend implements StorageBackend {
 
+    /** Attempts per range and per uploaded part, for transient failures. */
+    static final int ATTEMPTS = 3;
+
     private final S3Settings settings;
     private volatile S3Client client;
+    private volatile S3Presigner presigner;
 
     S3Backend(S3Settings settings) {
         this.settings = settings;
@@ -66,16 +78,22 @@ final class S3Backend implements StorageBackend {
         }
         synchronized (this) {
             if (client == null) {
+                AwsCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
+                Region region = region();
                 S3ClientBuilder b = S3Client.builder()
                         .httpClient(UrlConnectionHttpClient.builder().build())
-                        .credentialsProvider(DefaultCredentialsProvider.builder().build())
-                        .region(region())
+                        .credentialsProvider(credentials)
+                        .region(region)
                         .forcePathStyle(settings.pathStyle())
                         // checksums are ours to choose (see write); S3-compatible stores often lack the newer trailers
                         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
                 settings.endpoint().ifPresent(b::endpointOverride);
+                S3Presigner.Builder p = S3Presigner.builder().credentialsProvider(credentials).region(region)
+                        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build());
+                settings.endpoint().ifPresent(p::endpointOverride);
                 try {
+                    presigner = p.build();
                     client = b.build();
                 } catch (SdkException e) {
                     throw new StorageException(Kind.MISCONFIGURED, "cannot set up the S3 client: " + e.getMessage(), e);
@@ -139,14 +157,15 @@ final class S3Backend implements StorageBackend {
     @Override
     public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
         Location l = Location.of(object);
-        GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(l.bucket()).key(l.key());
+        long part = settings.downloadPartSize();
+        if (expected != null && expected.size() - offset >= 2 * part && settings.downloadConcurrency() > 1) {
+            client();
+            return new RangedReader((start, into, length) -> fetchRange(l, object, expected, start, into, length),
+                    offset, expected.size(), (int) part, settings.downloadConcurrency());
+        }
+        GetObjectRequest.Builder b = pinned(GetObjectRequest.builder().bucket(l.bucket()).key(l.key()), expected);
         if (offset > 0) {
             b.range("bytes=" + offset + "-");
-        }
-        if (expected != null && expected.versionId() != null) {
-            b.versionId(expected.versionId());
-        } else if (expected != null && expected.etag() != null) {
-            b.ifMatch("\"" + expected.etag() + "\"");
         }
         try {
             InputStream in = client().getObject(b.build());
@@ -162,6 +181,75 @@ final class S3Backend implements StorageBackend {
             };
         } catch (SdkException e) {
             throw translate(e, l, object);
+        }
+    }
+
+    /** Reads the version the record pins, or only the object with the ETag it names. */
+    private static GetObjectRequest.Builder pinned(GetObjectRequest.Builder b, ObjectInfo expected) {
+        if (expected != null && expected.versionId() != null) {
+            b.versionId(expected.versionId());
+        } else if (expected != null && expected.etag() != null) {
+            b.ifMatch("\"" + expected.etag() + "\"");
+        }
+        return b;
+    }
+
+    /**
+     * Exactly {@code length} bytes from {@code start}: one ranged GET, resumed where it broke
+     * off (up to {@link #ATTEMPTS} times for dropped connections and transient errors).
+     */
+    private void fetchRange(Location l, URI object, ObjectInfo expected, long start, byte[] buf, int length)
+            throws IOException {
+        int got = 0;
+        for (int attempt = 1; ; attempt++) {
+            long from = start + got;
+            GetObjectRequest request = pinned(GetObjectRequest.builder().bucket(l.bucket()).key(l.key()), expected)
+                    .range("bytes=" + from + "-" + (start + length - 1)).build();
+            try (ResponseInputStream<GetObjectResponse> in = client.getObject(request)) {
+                checkTotal(in.response(), object, expected.size());
+                while (got < length) {
+                    int n = in.read(buf, got, length - got);
+                    if (n < 0) {
+                        throw new IOException("connection closed after " + (start + got) + " bytes");
+                    }
+                    got += n;
+                }
+                return;
+            } catch (SdkException e) {
+                StorageException se = translate(e, l, object);
+                if (!se.kind().retriable() || attempt >= ATTEMPTS) {
+                    throw se;
+                }
+            } catch (StorageException e) {
+                throw e;
+            } catch (IOException e) {
+                if (attempt >= ATTEMPTS) {
+                    throw new StorageException(Kind.TRANSIENT, "reading " + object + " failed at byte " + (start + got)
+                            + " after " + ATTEMPTS + " attempts: " + e.getMessage(), e);
+                }
+            }
+            pause(attempt);
+        }
+    }
+
+    /** A ranged response names the object's size: it must be the one expected. */
+    private static void checkTotal(GetObjectResponse r, URI object, long expected) throws StorageException {
+        String range = r.contentRange();
+        int slash = range == null ? -1 : range.lastIndexOf('/');
+        if (slash >= 0 && !range.endsWith("/*")) {
+            long total = Long.parseLong(range.substring(slash + 1).strip());
+            if (total != expected) {
+                throw new StorageException(Kind.CORRUPT, object + " has " + total + " bytes, " + expected + " expected");
+            }
+        }
+    }
+
+    private static void pause(int attempt) throws StorageException {
+        try {
+            Thread.sleep(200L << (2 * (attempt - 1))); // 200 ms, 800 ms
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(Kind.TRANSIENT, "interrupted", e);
         }
     }
 
@@ -205,22 +293,68 @@ final class S3Backend implements StorageBackend {
             return true;
         } catch (SdkException e) {
             throw translate(e, l, object);
-        } catch (UncheckedIOException e) {
-            throw new StorageException(Kind.MISCONFIGURED, "cannot read " + source + ": " + e.getCause().getMessage(), e);
         }
     }
 
-    private void putSingle(Location l, Path source, long size, String sha256, TransferListener progress) {
+    private void putSingle(Location l, Path source, long size, String sha256, TransferListener progress)
+            throws StorageException {
         String checksum = sha256 == null ? null : Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256));
-        RequestBody body = RequestBody.fromContentProvider(() -> {
+        try (FileChannel ch = FileChannel.open(source, StandardOpenOption.READ)) {
+            sendWithRetries(l, "the upload", progress, listener -> PresignedPut.send(
+                    presigner.presignPutObject(p -> p.signatureDuration(SIGNATURE_LIFETIME).putObjectRequest(r -> r
+                            .bucket(l.bucket()).key(l.key()).contentLength(size).contentType("application/octet-stream")
+                            .checksumSHA256(checksum))),
+                    ch, 0, size, listener));
+        } catch (StorageException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StorageException(Kind.MISCONFIGURED, "cannot read " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** How long a presigned request stays valid: one part or object must start within it. */
+    private static final Duration SIGNATURE_LIFETIME = Duration.ofHours(1);
+
+    private interface Send {
+        PresignedPut.Response send(TransferListener listener) throws IOException;
+    }
+
+    /**
+     * Sends one body, retrying transient failures; progress of a retried attempt is only
+     * reported beyond what earlier attempts reported. Returns the ETag.
+     */
+    private String sendWithRetries(Location l, String what, TransferListener progress, Send send) throws StorageException {
+        AtomicLong reported = new AtomicLong();
+        for (int attempt = 1; ; attempt++) {
+            AtomicLong sent = new AtomicLong();
+            TransferListener listener = n -> {
+                long now = sent.addAndGet(n);
+                long before = reported.getAndAccumulate(now, Math::max);
+                if (now > before) {
+                    progress.transferred(now - before);
+                }
+            };
+            StorageException failure;
             try {
-                return new CountingInputStream(Files.newInputStream(source), progress);
+                PresignedPut.Response r = send.send(listener);
+                if (r.ok()) {
+                    return r.etag();
+                }
+                failure = classify(r.status(), r.errorCode(), l, l.uri(l.key()), null);
+            } catch (SdkException e) {
+                failure = translate(e, l, l.uri(l.key()));
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                if (e.getMessage() != null && e.getMessage().contains("file shrank")) {
+                    throw new StorageException(Kind.MISCONFIGURED, e.getMessage(), e);
+                }
+                failure = new StorageException(Kind.TRANSIENT, what + " to s3://" + l.bucket() + "/" + l.key()
+                        + " failed: " + e.getMessage(), e);
             }
-        }, size, "application/octet-stream");
-        client.putObject(r -> r.bucket(l.bucket()).key(l.key()).contentLength(size).contentType("application/octet-stream")
-                .checksumSHA256(checksum), body);
+            if (!failure.kind().retriable() || attempt >= ATTEMPTS) {
+                throw failure;
+            }
+            pause(attempt);
+        }
     }
 
     private void putMultipart(Location l, Path source, long size, TransferListener progress) throws StorageException {
@@ -237,23 +371,23 @@ final class S3Backend implements StorageBackend {
             for (int i = 0; i < parts && failures.isEmpty(); i++) {
                 int number = i + 1;
                 long start = i * partSize;
-                int length = (int) Math.min(partSize, size - start);
+                long length = Math.min(partSize, size - start);
                 permits.acquireUninterruptibly();
+                if (!failures.isEmpty()) {
+                    permits.release();
+                    break;
+                }
                 threads.add(Thread.ofVirtual().start(() -> {
                     try {
-                        ByteBuffer buf = ByteBuffer.allocate(length);
-                        while (buf.hasRemaining()) {
-                            if (ch.read(buf, start + buf.position()) < 0) {
-                                throw new IOException("the file shrank while it was uploaded");
-                            }
-                        }
-                        byte[] bytes = buf.array();
-                        String md5 = Base64.getEncoder().encodeToString(md5(bytes));
-                        String etag = client.uploadPart(r -> r.bucket(l.bucket()).key(l.key()).uploadId(uploadId)
-                                .partNumber(number).contentLength((long) length).contentMD5(md5),
-                                RequestBody.fromBytes(bytes)).eTag();
+                        // S3 checks each part against its Content-MD5: a pass over the part
+                        // (from the page cache) before it is streamed
+                        String md5 = Base64.getEncoder().encodeToString(md5(ch, start, length));
+                        String etag = sendWithRetries(l, "part " + number, progress, listener -> PresignedPut.send(
+                                presigner.presignUploadPart(p -> p.signatureDuration(SIGNATURE_LIFETIME).uploadPartRequest(r -> r
+                                        .bucket(l.bucket()).key(l.key()).uploadId(uploadId).partNumber(number)
+                                        .contentLength(length).contentMD5(md5))),
+                                ch, start, length, listener));
                         done.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
-                        progress.transferred(length);
                     } catch (Throwable t) {
                         failures.add(t);
                     } finally {
@@ -266,6 +400,9 @@ final class S3Backend implements StorageBackend {
             }
             if (!failures.isEmpty()) {
                 Throwable f = failures.getFirst();
+                if (f instanceof StorageException se) {
+                    throw se;
+                }
                 if (f instanceof SdkException se) {
                     throw se;
                 }
@@ -276,6 +413,8 @@ final class S3Backend implements StorageBackend {
             client.completeMultipartUpload(r -> r.bucket(l.bucket()).key(l.key()).uploadId(uploadId)
                     .multipartUpload(m -> m.parts(sorted)));
             completed = true;
+        } catch (StorageException e) {
+            throw e;
         } catch (IOException e) {
             throw new StorageException(Kind.MISCONFIGURED, "cannot read " + source + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -298,7 +437,19 @@ final class S3Backend implements StorageBackend {
     private StorageException translate(SdkException e, Location l, URI object) {
         if (e instanceof AwsServiceException s) {
             String code = s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode();
-            int status = s.statusCode();
+            return classify(s.statusCode(), code, l, object, e);
+        }
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("Unable to load credentials")) {
+            return new StorageException(Kind.ACCESS_DENIED, "no AWS credentials found for " + object + ": set"
+                    + " AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run on a machine with an instance role", e);
+        }
+        return new StorageException(Kind.TRANSIENT, "cannot reach S3 for " + object + ": " + message, e);
+    }
+
+    /** An S3 error response (status and error code) as a storage failure. */
+    private StorageException classify(int status, String code, Location l, URI object, Exception e) {
+        {
             if ("NoSuchBucket".equals(code) || (status == 404 && code == null && !bucketExists(l.bucket()))) {
                 return new StorageException(Kind.MISCONFIGURED, "S3 bucket '" + l.bucket() + "' does not exist"
                         + settings.endpoint().map(u -> " at " + u).orElse(""), e);
@@ -322,15 +473,12 @@ final class S3Backend implements StorageBackend {
             if (status >= 500 || status == 429 || "SlowDown".equals(code) || "RequestTimeout".equals(code)) {
                 return new StorageException(Kind.TRANSIENT, "S3 is busy or failing (" + status + " " + code + ") for " + object, e);
             }
+            if (status == 416 || "InvalidRange".equals(code)) {
+                return new StorageException(Kind.CORRUPT, object + " is shorter than expected (" + code + ")", e);
+            }
             return new StorageException(Kind.MISCONFIGURED, "S3 refused the request for " + object + ": " + status + " "
                     + code, e);
         }
-        String message = String.valueOf(e.getMessage());
-        if (message.contains("Unable to load credentials")) {
-            return new StorageException(Kind.ACCESS_DENIED, "no AWS credentials found for " + object + ": set"
-                    + " AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run on a machine with an instance role", e);
-        }
-        return new StorageException(Kind.TRANSIENT, "cannot reach S3 for " + object + ": " + message, e);
     }
 
     private boolean bucketExists(String bucket) {
@@ -356,12 +504,25 @@ final class S3Backend implements StorageBackend {
         return e != null && e.matches("[0-9a-f]{32}") ? e : null;
     }
 
-    private static byte[] md5(byte[] bytes) {
+    private static byte[] md5(FileChannel ch, long start, long length) throws IOException {
+        MessageDigest md5;
         try {
-            return MessageDigest.getInstance("MD5").digest(bytes);
+            md5 = MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.max(1, Math.min(256 * 1024, length)));
+        long pos = start;
+        while (pos < start + length) {
+            buf.clear().limit((int) Math.min(buf.capacity(), start + length - pos));
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("the file shrank while it was uploaded");
+            }
+            md5.update(buf.array(), 0, n);
+            pos += n;
+        }
+        return md5.digest();
     }
 
     @Override
@@ -369,34 +530,6 @@ final class S3Backend implements StorageBackend {
         S3Client c = client;
         if (c != null) {
             c.close();
-        }
-    }
-
-    /** Reports bytes as the SDK reads them. */
-    private static final class CountingInputStream extends FilterInputStream {
-        private final TransferListener listener;
-
-        CountingInputStream(InputStream in, TransferListener listener) {
-            super(in);
-            this.listener = listener;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                listener.transferred(1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            int n = super.read(buf, off, len);
-            if (n > 0) {
-                listener.transferred(n);
-            }
-            return n;
         }
     }
 }

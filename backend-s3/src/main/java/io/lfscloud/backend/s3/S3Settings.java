@@ -9,11 +9,13 @@ import java.util.Optional;
 /**
  * {@code lfs-cloud.s3.*} settings (git config or the committed {@code .lfs-meta/config}):
  * {@code endpoint} and {@code pathStyle} for S3-compatible stores, {@code region}, and the
- * multipart knobs. Credentials never come from here: the AWS default chain provides them
+ * knobs of multipart uploads ({@code multipartThreshold}, {@code partSize},
+ * {@code uploadConcurrency}) and of parallel ranged downloads ({@code downloadPartSize},
+ * {@code downloadConcurrency}). Credentials never come from here: the AWS default chain provides them
  * (environment, profiles, SSO, instance roles).
  */
 record S3Settings(Optional<URI> endpoint, Optional<String> region, boolean pathStyle, long multipartThreshold,
-                  long partSize, int uploadConcurrency) {
+                  long partSize, int uploadConcurrency, long downloadPartSize, int downloadConcurrency) {
 
     static final long MIB = 1024 * 1024;
 
@@ -30,10 +32,15 @@ record S3Settings(Optional<URI> endpoint, Optional<String> region, boolean pathS
             throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.partSize must be at least 5 MiB (S3's minimum)");
         }
         int concurrency = (int) bytes(c, "lfs-cloud.s3.uploadConcurrency", 4);
+        long downloadPart = bytes(c, "lfs-cloud.s3.downloadPartSize", 8 * MIB);
+        if (downloadPart < MIB) {
+            throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.downloadPartSize must be at least 1 MiB");
+        }
+        int downloadConcurrency = (int) bytes(c, "lfs-cloud.s3.downloadConcurrency", 4);
         boolean pathStyle = c.get("lfs-cloud.s3.pathStyle").map(v -> v.equalsIgnoreCase("true") || v.equals("1"))
                 .orElse(endpoint.isPresent());
         return new S3Settings(endpoint, c.get("lfs-cloud.s3.region").map(String::strip), pathStyle, threshold, part,
-                Math.max(1, concurrency));
+                Math.max(1, concurrency), downloadPart, Math.max(1, downloadConcurrency));
     }
 
     /** A size setting: a number with an optional k, m or g suffix (binary units), as in git. */
