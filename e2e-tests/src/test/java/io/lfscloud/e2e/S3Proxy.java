@@ -14,34 +14,50 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A real S3 server: s3proxy 4.1.0 (from Maven Central) on 127.0.0.1 with the in-memory
- * "transient" store and no authorization, so plain HTTP requests can arrange buckets and
- * objects for the tests while lfs-cloud talks to it through the AWS SDK.
+ * A real S3 server: s3proxy 4.1.0 (from Maven Central) on 127.0.0.1, by default with the
+ * in-memory "transient" store and no authorization, so plain HTTP requests can arrange
+ * buckets and objects for the tests while lfs-cloud talks to it through the AWS SDK; or
+ * with the filesystem store (to survive a restart) and AWS signatures required.
  */
 final class S3Proxy implements AutoCloseable {
 
     final int port;
-    private final Process process;
+    private final Path props;
     private final Path log;
+    private Process process;
     private final HttpClient http = HttpClient.newHttpClient();
 
+    /** In memory, no authorization. */
     S3Proxy(Path work) throws IOException, InterruptedException {
+        this(work, null, null, null);
+    }
+
+    /**
+     * With {@code basedir}: the filesystem store (survives a restart; buckets are folders);
+     * with {@code identity}: AWS signatures required, for that key and {@code credential}.
+     */
+    S3Proxy(Path work, Path basedir, String identity, String credential) throws IOException, InterruptedException {
+        port = Nginx.freePort();
+        String store = basedir == null ? "jclouds.provider=transient\n"
+                : "jclouds.provider=filesystem\njclouds.filesystem.basedir=" + basedir + "\n";
+        String auth = identity == null ? "s3proxy.authorization=none\n"
+                : "s3proxy.authorization=aws-v2-or-v4\ns3proxy.identity=" + identity + "\ns3proxy.credential=" + credential + "\n";
+        props = Files.writeString(Files.createDirectories(work).resolve("s3proxy-" + port + ".conf"),
+                "s3proxy.endpoint=http://127.0.0.1:" + port + "\n" + auth + store
+                        + "jclouds.identity=local-identity\njclouds.credential=local-credential\n");
+        log = work.resolve("s3proxy-" + port + ".log");
+        start();
+    }
+
+    /** Starts the server (again, after {@link #kill()}: same port, same store). */
+    void start() throws IOException, InterruptedException {
         Path jar = Path.of(System.getProperty("lfscloud.s3proxy", "target/s3proxy/s3proxy.jar"));
         if (!Files.exists(jar)) {
             fail("s3proxy is missing at " + jar + " (the build copies it there)");
         }
-        port = Nginx.freePort();
-        Path props = Files.writeString(Files.createDirectories(work).resolve("s3proxy-" + port + ".conf"), """
-                s3proxy.endpoint=http://127.0.0.1:%d
-                s3proxy.authorization=none
-                jclouds.provider=transient
-                jclouds.identity=local-identity
-                jclouds.credential=local-credential
-                """.formatted(port));
-        log = work.resolve("s3proxy-" + port + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         process = new ProcessBuilder(java, "-jar", jar.toString(), "--properties", props.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -54,6 +70,17 @@ final class S3Proxy implements AutoCloseable {
             }
         }
         fail("s3proxy did not listen on " + port + ":\n" + Files.readString(log));
+    }
+
+    /** Kills the server at once (SIGKILL), as a crash would. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** The multipart uploads still open in {@code bucket} (S3's ListMultipartUploads). */
+    String openUploads(String bucket) throws IOException, InterruptedException {
+        return new String(request("GET", "/" + bucket + "?uploads", null).body());
     }
 
     String endpoint() {
