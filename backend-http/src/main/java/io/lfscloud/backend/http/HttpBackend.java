@@ -65,6 +65,9 @@ final class HttpBackend implements StorageBackend {
 
     @Override
     public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
+        if (expected != null && offset == expected.size()) {
+            return InputStream.nullInputStream(); // nothing left (a range past the end is answered 416)
+        }
         HttpURLConnection c = open(object, "GET");
         if (offset > 0) {
             c.setRequestProperty("Range", "bytes=" + offset + "-");

@@ -157,6 +157,9 @@ final class S3Backend implements StorageBackend {
     @Override
     public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
         Location l = Location.of(object);
+        if (expected != null && offset == expected.size()) {
+            return InputStream.nullInputStream(); // nothing left (S3 answers a range past the end with 416)
+        }
         long part = settings.downloadPartSize();
         if (expected != null && expected.size() - offset >= 2 * part && settings.downloadConcurrency() > 1) {
             client();
