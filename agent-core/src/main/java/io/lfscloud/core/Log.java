@@ -24,7 +24,10 @@ public final class Log {
         verbose = on;
     }
 
-    /** Also turns tracing on when git-lfs itself traces (it shows agent stderr only then). */
+    /**
+     * Also turns tracing on with {@code GIT_TRACE}, for an agent run by hand; git-lfs 3.3.0
+     * shows agent stderr only with GIT_TRACE but does not pass it on (LFS_CLOUD_TRACE does).
+     */
     public static void followGitTrace() {
         if (isSet(System.getenv("GIT_TRACE"))) {
             verbose = true;

@@ -111,7 +111,12 @@ final class AgentProcess implements AutoCloseable {
 
     /** Skips progress events and returns the {@code complete} for {@code oid}, checking progress on the way. */
     JsonNode complete(String oid) throws InterruptedException {
-        long last = 0;
+        return complete(oid, 0);
+    }
+
+    /** As {@link #complete(String)}, after the caller already read progress up to {@code bytesSoFar}. */
+    JsonNode complete(String oid, long bytesSoFar) throws InterruptedException {
+        long last = bytesSoFar;
         while (true) {
             JsonNode n = next();
             String event = n.path("event").asText();

@@ -219,15 +219,18 @@ class S3FailuresTest {
         proxy.throttle(8L << 20); // 8 MB/s: six seconds for the object
         AgentProcess down = agent(sb, repo, "download", AWS);
         down.send(request("download", oid, size, null));
+        long seen;
         while (true) {
             JsonNode n = down.next();
             assertEquals("progress", n.path("event").asText(), "still downloading when the server dies: " + n);
-            if (n.path("bytesSoFar").asLong() > 0) {
+            seen = n.path("bytesSoFar").asLong();
+            if (seen > 0) {
                 break;
             }
         }
+        assertTrue(seen < size, "killed before the end: " + seen);
         s3.kill();
-        JsonNode failed = down.complete(oid);
+        JsonNode failed = down.complete(oid, seen);
         assertTrue(failed.has("error"), failed.toString());
         String message = failed.path("error").path("message").asText();
         assertTrue(message.contains("reading") || message.contains("cannot reach S3"), message);

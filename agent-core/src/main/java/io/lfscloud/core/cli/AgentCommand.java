@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = {"Run the Git LFS custom transfer agent on stdin/stdout.",
                 "git-lfs starts it; 'git lfs-cloud install' configures that. Diagnostics go to stderr,"
-                        + " which git-lfs shows with GIT_TRACE=1."})
+                        + " which git-lfs shows with GIT_TRACE=1; LFS_CLOUD_TRACE=1 adds the agent's trace."})
 final class AgentCommand implements Callable<Integer> {
 
     @Mixin
