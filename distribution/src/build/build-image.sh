@@ -9,23 +9,37 @@ java_home=$1 modules=$2 target=$3 version=$4 plugin_folders=$5
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=$target/lfs-cloud
 
-# A plugin's module layer can only use JDK modules that the boot layer has resolved, so
-# the image holds, and the launcher resolves, what the backends' SDKs need (observed:
-# AWS SDK java.xml [+ jdk.net for apache5, java.logging for netty]; Azure java.logging,
-# java.xml [+ java.net.http]; GCS java.xml, java.compiler, java.logging; the HTTP backend
-# java.net.http; jdk.unsupported lets netty use direct buffers). Keep in step with
-# src/bin/git-lfs-cloud.
-plugin_jdk_modules=java.logging,java.xml,java.net.http,java.compiler,jdk.net,jdk.unsupported
+# A plugin's module layer can only read JDK modules that the boot layer has resolved, so
+# the image holds, and the launcher resolves, the JDK modules the shipped plugins need:
+# found by jdeps over each plugin folder (java.base and the core come anyway). A plugin
+# dropped in later that needs another JDK module is reported as broken by `backends`.
+plugin_jdk_modules=
+for folder in "$plugin_folders"/*/; do
+  [ -d "$folder" ] || continue
+  deps=$("$java_home/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 \
+           --module-path "$modules:$folder" "$folder"*.jar 2>"$target/jdeps.log" | tail -1)
+  case $deps in
+    *[!A-Za-z0-9.,_]*|'') cat "$target/jdeps.log" >&2; echo "jdeps failed on $folder: $deps" >&2; exit 1 ;;
+  esac
+  plugin_jdk_modules=$plugin_jdk_modules,$deps
+done
+plugin_jdk_modules=$(printf '%s' "$plugin_jdk_modules" | tr ',' '\n' | grep -E '^(java|jdk)\.' \
+  | grep -vx 'java.base' | sort -u | paste -sd, - || true)
+echo "JDK modules the plugins need (jdeps): ${plugin_jdk_modules:-none beyond java.base}"
 
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/plugins"
 "$java_home/bin/jlink" \
   --module-path "$modules" \
-  --add-modules io.lfscloud.core,io.lfscloud.backend.file,$plugin_jdk_modules \
+  --add-modules "io.lfscloud.core,io.lfscloud.backend.file${plugin_jdk_modules:+,$plugin_jdk_modules}" \
   --strip-debug --no-header-files --no-man-pages \
   --generate-cds-archive \
   --output "$out/runtime" >"$target/jlink.log" 2>&1 || { cat "$target/jlink.log" >&2; exit 1; }
 install -m 0755 "$src/bin/git-lfs-cloud" "$out/bin/git-lfs-cloud"
+# the launcher resolves the same JDK modules at boot, for the plugins' layers
+sed -i "s|^module_opts=.*|module_opts=${plugin_jdk_modules:+--add-modules=$plugin_jdk_modules}|" "$out/bin/git-lfs-cloud"
+grep -q "^module_opts=${plugin_jdk_modules:+--add-modules=$plugin_jdk_modules}\$" "$out/bin/git-lfs-cloud" \
+  || { echo "could not set the launcher's JDK modules" >&2; exit 1; }
 # backends other than the embedded file store ship as plugin folders
 cp -R "$plugin_folders"/. "$out/plugins/"
 bash "$src/build/train-aot.sh" "$out"
