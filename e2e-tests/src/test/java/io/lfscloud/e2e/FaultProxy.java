@@ -20,7 +20,10 @@ import java.util.Locale;
  */
 final class FaultProxy implements AutoCloseable {
 
-    /** What to do with a request: {@code null} forwards it, otherwise the status and S3 error code to answer. */
+    /**
+     * What to do with a request: {@code null} forwards it, otherwise the status and S3 error
+     * code to answer; status 0 stalls (the request is neither read nor answered).
+     */
     interface Rule {
         Fault decide(String method, String target, int seq);
     }
@@ -103,6 +106,14 @@ final class FaultProxy implements AutoCloseable {
                 n = ++seq;
             }
             fault = rule.decide(requestLine[0], requestLine[1], n);
+            if (fault != null && fault.status() == 0) {
+                // a server that stops answering: nothing read, nothing sent, until the client gives up
+                record(requestLine[0] + " " + requestLine[1] + " -> stalled");
+                for (int i = 0; i < 600 && !server.isClosed(); i++) {
+                    Thread.sleep(100);
+                }
+                return;
+            }
             if (fault != null) {
                 in.skipNBytes(length); // read the body, so that the client reads our answer
                 record(requestLine[0] + " " + requestLine[1] + " -> " + fault.status() + " " + fault.code());

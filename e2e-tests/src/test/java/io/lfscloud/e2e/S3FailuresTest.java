@@ -180,6 +180,45 @@ class S3FailuresTest {
     }
 
     @Test
+    void aServerThatStopsAnsweringTimesOutAndIsRetried() throws Exception {
+        S3Proxy s3 = closing(new S3Proxy(tmp.resolve("s3")));
+        s3.createBucket("lfs");
+        FaultProxy proxy = closing(new FaultProxy(s3.port));
+        Sandbox sb = new Sandbox(tmp.resolve("sb"));
+        Path repo = repo(sb, proxy.endpoint(), "lfs-cloud.s3.timeoutSeconds", "2");
+        Path file = repo.resolve("x.bin");
+        long size = 40L << 20;
+        String oid = Sandbox.writeRandom(file, size, 6);
+        // the first upload of the body and the first download are neither read nor answered
+        Map<String, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        proxy.rule((method, target, n) -> target.contains(oid) && !method.equals("HEAD")
+                && seen.merge(method, 1, Integer::sum) == 1 ? new FaultProxy.Fault(0, "stall") : null);
+        Map<String, String> env = new java.util.HashMap<>(AWS);
+        env.put("LFS_CLOUD_TRACE", "1");
+        AgentProcess up = agent(sb, repo, "upload", env);
+        long start = System.nanoTime();
+        up.send(request("upload", oid, size, file));
+        JsonNode done = up.complete(oid);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertFalse(done.has("error"), done.toString());
+        assertTrue(seconds >= 2 && seconds < 30, "waited for the timeout, then retried: " + seconds + " s");
+        assertTrue(proxy.log().stream().anyMatch(l -> l.startsWith("PUT") && l.endsWith("stalled")), proxy.log().toString());
+        assertEquals(size, s3.get("lfs", key(oid)).length);
+        // 40 MB cannot all sit in socket buffers: the body's writes stalled and the watchdog cut them
+        assertTrue(up.stderr().contains("S3 took no bytes for 2 s"), up.stderr());
+
+        AgentProcess down = agent(sb, repo, "download", AWS);
+        start = System.nanoTime();
+        down.send(request("download", oid, size, null));
+        JsonNode got = down.complete(oid);
+        seconds = (System.nanoTime() - start) / 1e9;
+        assertFalse(got.has("error"), got.toString());
+        assertEquals(oid, Sandbox.sha256(Path.of(got.path("path").asText())));
+        assertTrue(seconds >= 2 && seconds < 30, "waited for the timeout, then retried: " + seconds + " s");
+        assertTrue(proxy.log().stream().anyMatch(l -> l.startsWith("GET") && l.endsWith("stalled")), proxy.log().toString());
+    }
+
+    @Test
     void aPartTheServerRefusesAbortsTheMultipartUpload() throws Exception {
         S3Proxy s3 = closing(new S3Proxy(tmp.resolve("s3")));
         s3.createBucket("lfs");

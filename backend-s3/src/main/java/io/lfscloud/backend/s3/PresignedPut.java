@@ -35,17 +35,57 @@ final class PresignedPut {
     private PresignedPut() {
     }
 
-    /** PUTs {@code length} bytes of {@code source} from {@code start}. */
-    static Response send(PresignedRequest request, FileChannel source, long start, long length, TransferListener progress)
-            throws IOException {
+    /** Disconnects {@code connection} when {@link #alive()} was not called for {@code timeout}. */
+    private static final class Watchdog implements AutoCloseable {
+        private final Thread thread;
+        private volatile long last = System.nanoTime();
+        private volatile boolean fired;
+        private volatile boolean closed;
+
+        Watchdog(HttpURLConnection connection, java.time.Duration timeout) {
+            long limit = timeout.toNanos();
+            thread = Thread.ofVirtual().start(() -> {
+                while (!closed) {
+                    try {
+                        Thread.sleep(Math.max(50, timeout.toMillis() / 4));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (!closed && System.nanoTime() - last > limit) {
+                        fired = true;
+                        connection.disconnect();
+                        return;
+                    }
+                }
+            });
+        }
+
+        void alive() {
+            last = System.nanoTime();
+        }
+
+        boolean fired() {
+            return fired;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            thread.interrupt();
+        }
+    }
+
+    /** PUTs {@code length} bytes of {@code source} from {@code start}; {@code timeout} bounds connecting and each wait. */
+    static Response send(PresignedRequest request, FileChannel source, long start, long length, java.time.Duration timeout,
+                         TransferListener progress) throws IOException {
         HttpURLConnection c = (HttpURLConnection) request.url().openConnection();
         try {
             c.setRequestMethod("PUT");
             c.setDoOutput(true);
             c.setUseCaches(false);
             c.setFixedLengthStreamingMode(length);
-            c.setConnectTimeout(30_000);
-            c.setReadTimeout(300_000);
+            c.setConnectTimeout((int) timeout.toMillis());
+            c.setReadTimeout((int) timeout.toMillis());
             request.signedHeaders().forEach((name, values) -> {
                 // Host and Content-Length are the connection's own (the fixed length sends the latter)
                 if (!name.equalsIgnoreCase("host") && !name.equalsIgnoreCase("content-length")) {
@@ -53,7 +93,10 @@ final class PresignedPut {
                 }
             });
             ByteBuffer buf = ByteBuffer.allocate((int) Math.max(1, Math.min(BUFFER, length)));
-            try (OutputStream out = c.getOutputStream()) {
+            // a socket write has no timeout: a server that stops reading would hold the
+            // upload forever, so a watchdog drops the connection when the body stalls
+            Watchdog watchdog = new Watchdog(c, timeout);
+            try (watchdog; OutputStream out = c.getOutputStream()) {
                 long pos = start;
                 long end = start + length;
                 while (pos < end) {
@@ -63,9 +106,15 @@ final class PresignedPut {
                         throw new IOException("the file shrank while it was uploaded");
                     }
                     out.write(buf.array(), 0, n);
+                    watchdog.alive();
                     pos += n;
                     progress.transferred(n);
                 }
+            } catch (IOException e) {
+                if (watchdog.fired()) {
+                    throw new java.net.SocketTimeoutException("S3 took no bytes for " + timeout.toSeconds() + " s");
+                }
+                throw e;
             }
             // (a body read to its end leaves the connection to be reused)
             int status = c.getResponseCode();

@@ -1,5 +1,6 @@
 package io.lfscloud.backend.s3;
 
+import io.lfscloud.spi.Diagnostics;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
@@ -81,7 +82,8 @@ final class S3Backend implements StorageBackend {
                 AwsCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
                 Region region = region();
                 S3ClientBuilder b = S3Client.builder()
-                        .httpClient(UrlConnectionHttpClient.builder().build())
+                        .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(settings.timeout())
+                                .socketTimeout(settings.timeout()).build())
                         .credentialsProvider(credentials)
                         .region(region)
                         .forcePathStyle(settings.pathStyle())
@@ -223,6 +225,7 @@ final class S3Backend implements StorageBackend {
                 if (!se.kind().retriable() || attempt >= ATTEMPTS) {
                     throw se;
                 }
+                Diagnostics.trace("s3: range at " + (start + got) + " of " + object + " failed, retrying: " + se.getMessage());
             } catch (StorageException e) {
                 throw e;
             } catch (IOException e) {
@@ -230,6 +233,7 @@ final class S3Backend implements StorageBackend {
                     throw new StorageException(Kind.TRANSIENT, "reading " + object + " failed at byte " + (start + got)
                             + " after " + ATTEMPTS + " attempts: " + e.getMessage(), e);
                 }
+                Diagnostics.trace("s3: range at " + (start + got) + " of " + object + " failed, retrying: " + e);
             }
             pause(attempt);
         }
@@ -307,7 +311,7 @@ final class S3Backend implements StorageBackend {
                     presigner.presignPutObject(p -> p.signatureDuration(SIGNATURE_LIFETIME).putObjectRequest(r -> r
                             .bucket(l.bucket()).key(l.key()).contentLength(size).contentType("application/octet-stream")
                             .checksumSHA256(checksum))),
-                    ch, 0, size, listener));
+                    ch, 0, size, settings.timeout(), listener));
         } catch (StorageException e) {
             throw e;
         } catch (IOException e) {
@@ -356,6 +360,7 @@ final class S3Backend implements StorageBackend {
             if (!failure.kind().retriable() || attempt >= ATTEMPTS) {
                 throw failure;
             }
+            Diagnostics.trace("s3: retrying after: " + failure.getMessage());
             pause(attempt);
         }
     }
@@ -389,7 +394,7 @@ final class S3Backend implements StorageBackend {
                                 presigner.presignUploadPart(p -> p.signatureDuration(SIGNATURE_LIFETIME).uploadPartRequest(r -> r
                                         .bucket(l.bucket()).key(l.key()).uploadId(uploadId).partNumber(number)
                                         .contentLength(length).contentMD5(md5))),
-                                ch, start, length, listener));
+                                ch, start, length, settings.timeout(), listener));
                         done.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
                     } catch (Throwable t) {
                         failures.add(t);

@@ -11,11 +11,13 @@ import java.util.Optional;
  * {@code endpoint} and {@code pathStyle} for S3-compatible stores, {@code region}, and the
  * knobs of multipart uploads ({@code multipartThreshold}, {@code partSize},
  * {@code uploadConcurrency}) and of parallel ranged downloads ({@code downloadPartSize},
- * {@code downloadConcurrency}). Credentials never come from here: the AWS default chain provides them
+ * {@code downloadConcurrency}); {@code timeoutSeconds} bounds connecting and every wait
+ * for bytes from S3. Credentials never come from here: the AWS default chain provides them
  * (environment, profiles, SSO, instance roles).
  */
 record S3Settings(Optional<URI> endpoint, Optional<String> region, boolean pathStyle, long multipartThreshold,
-                  long partSize, int uploadConcurrency, long downloadPartSize, int downloadConcurrency) {
+                  long partSize, int uploadConcurrency, long downloadPartSize, int downloadConcurrency,
+                  java.time.Duration timeout) {
 
     static final long MIB = 1024 * 1024;
 
@@ -39,8 +41,12 @@ record S3Settings(Optional<URI> endpoint, Optional<String> region, boolean pathS
         int downloadConcurrency = (int) bytes(c, "lfs-cloud.s3.downloadConcurrency", 4);
         boolean pathStyle = c.get("lfs-cloud.s3.pathStyle").map(v -> v.equalsIgnoreCase("true") || v.equals("1"))
                 .orElse(endpoint.isPresent());
+        long seconds = bytes(c, "lfs-cloud.s3.timeoutSeconds", 30);
+        if (seconds < 1) {
+            throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.timeoutSeconds must be at least 1");
+        }
         return new S3Settings(endpoint, c.get("lfs-cloud.s3.region").map(String::strip), pathStyle, threshold, part,
-                Math.max(1, concurrency), downloadPart, Math.max(1, downloadConcurrency));
+                Math.max(1, concurrency), downloadPart, Math.max(1, downloadConcurrency), java.time.Duration.ofSeconds(seconds));
     }
 
     /** A size setting: a number with an optional k, m or g suffix (binary units), as in git. */
