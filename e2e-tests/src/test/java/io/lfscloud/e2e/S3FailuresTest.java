@@ -90,7 +90,7 @@ class S3FailuresTest {
     }
 
     @Test
-    void wrongCredentialsAreAccessDeniedWithAHintAndTheRightOnesWork() throws Exception {
+    void wrongCredentialsAreAccessDeniedWithAHintAndTheRightOnesWorkFromEnvironmentOrProfile() throws Exception {
         Path basedir = Files.createDirectories(tmp.resolve("s3-data/lfs")).getParent();
         S3Proxy s3 = closing(new S3Proxy(tmp.resolve("s3"), basedir, "right-key", "right-secret"));
         Sandbox sb = new Sandbox(tmp.resolve("sb"));
@@ -115,13 +115,26 @@ class S3FailuresTest {
         sb.git(p.work(), "config", "lfs-cloud.s3.partSize", "5m").ok();
         sb.git(p.work(), "push", "-q", "origin", "main").ok();
         assertTrue(Files.exists(basedir.resolve("lfs/auth/" + small.substring(0, 2) + "/" + small.substring(2, 4) + "/" + small)));
+        // the clone finds its credentials in a named profile of the shared files, as users' do
+        Sandbox viaProfile = new Sandbox(tmp.resolve("sb-profile"));
+        Path credentials = Files.writeString(tmp.resolve("aws-credentials"),
+                "[lfs-test]\naws_access_key_id = right-key\naws_secret_access_key = right-secret\n");
+        Path config = Files.writeString(tmp.resolve("aws-config"), "[profile lfs-test]\nregion = us-east-1\n");
+        viaProfile.env("AWS_EC2_METADATA_DISABLED", "true");
+        viaProfile.env("AWS_SHARED_CREDENTIALS_FILE", credentials.toString());
+        viaProfile.env("AWS_CONFIG_FILE", config.toString());
         Path clone = tmp.resolve("clone");
-        sb.run(tmp, "git", "clone", "-q", p.origin().toString(), clone.toString()).ok();
-        sb.run(clone, "git", "lfs-cloud", "install").ok();
-        sb.git(clone, "config", "lfs-cloud.store", "s3://lfs/auth/").ok();
-        sb.git(clone, "config", "lfs-cloud.s3.endpoint", s3.endpoint()).ok();
-        sb.git(clone, "config", "lfs-cloud.s3.downloadPartSize", "1m").ok();
-        sb.git(clone, "lfs", "pull").ok();
+        viaProfile.run(tmp, "git", "clone", "-q", p.origin().toString(), clone.toString()).ok();
+        viaProfile.run(clone, "git", "lfs-cloud", "install").ok();
+        viaProfile.git(clone, "config", "lfs-cloud.store", "s3://lfs/auth/").ok();
+        viaProfile.git(clone, "config", "lfs-cloud.s3.endpoint", s3.endpoint()).ok();
+        viaProfile.git(clone, "config", "lfs-cloud.s3.downloadPartSize", "1m").ok();
+
+        // without the profile there are no credentials at all: said so, with what to set
+        Sandbox.Result none = viaProfile.run(clone, "git", "lfs", "pull").failed();
+        assertTrue(none.all().contains("no AWS credentials found"), none.all());
+
+        viaProfile.run(clone, Map.of("AWS_PROFILE", "lfs-test"), "git", "lfs", "pull").ok();
         assertEquals(small, Sandbox.sha256(clone.resolve("small.bin")));
         assertEquals(big, Sandbox.sha256(clone.resolve("big.bin")));
     }
