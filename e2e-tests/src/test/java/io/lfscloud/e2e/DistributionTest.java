@@ -54,6 +54,13 @@ class DistributionTest {
                 "printf '{\"event\":\"init\",\"operation\":\"download\"}\\n' | '" + product.resolve("bin/git-lfs-cloud") + "' agent");
         assertEquals("{}", init.ok().out().strip());
         assertFalse(init.err().contains("aot") || init.err().contains("cds") || init.err().contains("AOT"), init.err());
+        // and the init line git-lfs sends is answered by the moved launcher itself
+        Sandbox.Result quick = moved.run(tmp, Map.of("LFS_CLOUD_TRACE", "1"), "sh", "-c",
+                "printf '{\"event\":\"init\",\"operation\":\"download\",\"remote\":\"origin\",\"concurrent\":true,"
+                        + "\"concurrenttransfers\":8}\\n' | '" + product.resolve("bin/git-lfs-cloud") + "' agent");
+        assertEquals("{}", quick.ok().out().strip());
+        assertTrue(quick.err().contains("answered by the launcher"), quick.err());
+        assertFalse(quick.err().contains("aot") || quick.err().contains("cds") || quick.err().contains("AOT"), quick.err());
 
         // and a real push and clone through the extracted product
         Sandbox.Project p = moved.project("moved");
