@@ -66,6 +66,8 @@ final class S3Backend implements StorageBackend {
     private final S3Settings settings;
     private volatile S3Client client;
     private volatile S3Presigner presigner;
+    private AwsCredentialsProvider credentials; // set with the client, under its lock
+    private Region region;
 
     S3Backend(S3Settings settings) {
         this.settings = settings;
@@ -78,8 +80,9 @@ final class S3Backend implements StorageBackend {
         }
         synchronized (this) {
             if (client == null) {
-                AwsCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
-                Region region = region();
+                long start = System.nanoTime();
+                credentials = DefaultCredentialsProvider.builder().build();
+                region = region();
                 S3ClientBuilder b = S3Client.builder()
                         .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(settings.timeout())
                                 .socketTimeout(settings.timeout()).build())
@@ -90,17 +93,36 @@ final class S3Backend implements StorageBackend {
                         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
                 settings.endpoint().ifPresent(b::endpointOverride);
-                S3Presigner.Builder p = S3Presigner.builder().credentialsProvider(credentials).region(region)
-                        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build());
-                settings.endpoint().ifPresent(p::endpointOverride);
                 try {
-                    presigner = p.build();
                     client = b.build();
                 } catch (SdkException e) {
                     throw new StorageException(Kind.MISCONFIGURED, "cannot set up the S3 client: " + e.getMessage(), e);
                 }
+                Diagnostics.trace("s3: client ready in " + (System.nanoTime() - start) / 1_000_000 + " ms");
             }
             return client;
+        }
+    }
+
+    /** Signs upload bodies; built on the first upload (downloads never need it). */
+    private S3Presigner presigner() throws StorageException {
+        S3Presigner p = presigner;
+        if (p != null) {
+            return p;
+        }
+        client();
+        synchronized (this) {
+            if (presigner == null) {
+                S3Presigner.Builder b = S3Presigner.builder().credentialsProvider(credentials).region(region)
+                        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build());
+                settings.endpoint().ifPresent(b::endpointOverride);
+                try {
+                    presigner = b.build();
+                } catch (SdkException e) {
+                    throw new StorageException(Kind.MISCONFIGURED, "cannot set up S3 request signing: " + e.getMessage(), e);
+                }
+            }
+            return presigner;
         }
     }
 
@@ -307,7 +329,7 @@ final class S3Backend implements StorageBackend {
         String checksum = sha256 == null ? null : Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256));
         try (FileChannel ch = FileChannel.open(source, StandardOpenOption.READ)) {
             sendWithRetries(l, "the upload", progress, listener -> PresignedPut.send(
-                    presigner.presignPutObject(p -> p.signatureDuration(SIGNATURE_LIFETIME).putObjectRequest(r -> r
+                    presigner().presignPutObject(p -> p.signatureDuration(SIGNATURE_LIFETIME).putObjectRequest(r -> r
                             .bucket(l.bucket()).key(l.key()).contentLength(size).contentType("application/octet-stream")
                             .checksumSHA256(checksum))),
                     ch, 0, size, settings.timeout(), listener));
@@ -365,6 +387,7 @@ final class S3Backend implements StorageBackend {
     }
 
     private void putMultipart(Location l, Path source, long size, TransferListener progress) throws StorageException {
+        S3Presigner signer = presigner();
         String uploadId = client.createMultipartUpload(r -> r.bucket(l.bucket()).key(l.key())
                 .contentType("application/octet-stream")).uploadId();
         long partSize = Math.max(settings.partSize(), (size + 9_999) / 10_000); // S3 allows 10,000 parts
@@ -390,7 +413,7 @@ final class S3Backend implements StorageBackend {
                         // (from the page cache) before it is streamed
                         String md5 = Base64.getEncoder().encodeToString(md5(ch, start, length));
                         String etag = sendWithRetries(l, "part " + number, progress, listener -> PresignedPut.send(
-                                presigner.presignUploadPart(p -> p.signatureDuration(SIGNATURE_LIFETIME).uploadPartRequest(r -> r
+                                signer.presignUploadPart(p -> p.signatureDuration(SIGNATURE_LIFETIME).uploadPartRequest(r -> r
                                         .bucket(l.bucket()).key(l.key()).uploadId(uploadId).partNumber(number)
                                         .contentLength(length).contentMD5(md5))),
                                 ch, start, length, settings.timeout(), listener));
