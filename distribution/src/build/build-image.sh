@@ -42,6 +42,8 @@ grep -q "^module_opts=${plugin_jdk_modules:+--add-modules=$plugin_jdk_modules}\$
   || { echo "could not set the launcher's JDK modules" >&2; exit 1; }
 # backends other than the embedded file store ship as plugin folders
 cp -R "$plugin_folders"/. "$out/plugins/"
+# with the schemes each serves, so that agents load a plugin only for its URLs
+cp -R "$src/plugins"/. "$out/plugins/"
 bash "$src/build/train-aot.sh" "$out"
 
 tar -C "$target" -czf "$target/lfs-cloud-$version-linux-x64.tar.gz" \

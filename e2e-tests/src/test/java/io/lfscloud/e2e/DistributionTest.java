@@ -28,6 +28,29 @@ class DistributionTest {
     }
 
     @Test
+    void eachShippedPluginDeclaresExactlyTheSchemesItServes() throws IOException {
+        // agents load a plugin only for the schemes it declares: a wrong declaration would hide it
+        Sandbox sb = new Sandbox(tmp);
+        String out = sb.run(tmp, Sandbox.IMAGE.resolve("bin/git-lfs-cloud").toString(), "backends").ok().out();
+        int checked = 0;
+        try (Stream<Path> folders = Files.list(Sandbox.IMAGE.resolve("plugins"))) {
+            for (Path folder : folders.sorted().toList()) {
+                java.util.Properties declared = new java.util.Properties();
+                try (var r = Files.newBufferedReader(folder.resolve("lfs-cloud-plugin.properties"))) {
+                    declared.load(r);
+                }
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\S+\\s+(\\S+)\\s+plugin " 
+                        + java.util.regex.Pattern.quote(folder.toString()) + "$").matcher(out);
+                assertTrue(m.find(), folder + " in:\n" + out);
+                assertEquals(java.util.Set.of(declared.getProperty("schemes").split(",")), java.util.Set.of(m.group(1).split(",")),
+                        folder.toString());
+                checked++;
+            }
+        }
+        assertTrue(checked >= 2, "the http and s3 plugins at least: " + checked);
+    }
+
+    @Test
     void theExtractedTarballWorksAnywhereWithoutAJdk() throws IOException {
         Path target = Files.createDirectories(tmp.resolve("somewhere else/opt"));
         Sandbox sb = new Sandbox(tmp);

@@ -1,5 +1,6 @@
 package io.lfscloud.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -80,6 +82,14 @@ class PluginTest {
                         }
                         """), Map.of(), List.of(PluginBuilder.spiJar()));
 
+        // two plugins that declare their schemes: loaded by an agent only for URLs of those
+        Path lib3 = PluginBuilder.lib(work, plugins.resolve("epsilon/demo-lib-3.jar"), "3");
+        PluginBuilder.backend(work, plugins.resolve("epsilon/demo-epsilon.jar"), "epsilon", "epsilon", lib3, "");
+        Files.writeString(plugins.resolve("epsilon/lfs-cloud-plugin.properties"), "schemes=epsilon\n");
+        Files.createDirectories(plugins.resolve("broken-declared"));
+        Files.write(plugins.resolve("broken-declared/garbage.jar"), junk);
+        Files.writeString(plugins.resolve("broken-declared/lfs-cloud-plugin.properties"), "schemes=zeta\n");
+
         sb = new Sandbox(tmp, image);
         sb.env("LFS_CLOUD_PLUGIN_PATH", morePlugins.toString());
     }
@@ -113,6 +123,44 @@ class PluginTest {
         Path clone = tmp.resolve("clone-" + scheme);
         sb.run(tmp, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString()).ok();
         assertEquals(oid, Sandbox.sha256(clone.resolve("data.bin")));
+    }
+
+    @Test
+    void aPluginThatDeclaresItsSchemesIsLoadedOnlyForThem() throws Exception {
+        // 'backends' loads everything, declared or not
+        String out = sb.run(tmp, "git", "lfs-cloud", "backends").out();
+        assertTrue(out.contains("epsilon-lib3") && out.matches("(?s).*BROKEN +plugin .*broken-declared: .*"), out);
+
+        // an agent serving a folder store leaves both declared plugins alone
+        Sandbox.Project p = sb.project("lazy");
+        String oid = "ab".repeat(32);
+        try (AgentProcess a = new AgentProcess(sb, p.work(), Map.of("LFS_CLOUD_TRACE", "1"))) {
+            a.init("download");
+            a.send("{\"event\":\"download\",\"oid\":\"" + oid + "\",\"size\":5,\"action\":null}");
+            assertEquals(404, a.complete(oid).path("error").path("code").asInt());
+            a.send("{\"event\":\"terminate\"}");
+            assertEquals(0, a.exitCode());
+            assertTrue(a.stderr().contains("broken-corrupt"), "undeclared plugins still load (and fail): " + a.stderr());
+            assertFalse(a.stderr().contains("broken-declared"), "a declared plugin is not loaded for file: " + a.stderr());
+            // file, alpha, beta, gamma; not the shipped http and s3 plugins nor epsilon, which all declare
+            assertTrue(a.stderr().matches("(?s).*storage backends found in \\d+ ms: 4 providers.*"), a.stderr());
+        }
+
+        // a URL of a declared scheme loads it: the working one serves a push and a clone
+        pushAndCloneThrough("epsilon");
+        // and the broken one is reported when its scheme is asked for
+        Sandbox.Project z = sb.project("zeta");
+        sb.git(z.work(), "config", "lfs-cloud.store", "zeta://somewhere").ok();
+        try (AgentProcess a = new AgentProcess(sb, z.work())) {
+            a.init("download");
+            a.send("{\"event\":\"download\",\"oid\":\"" + oid + "\",\"size\":5,\"action\":null}");
+            JsonNode failed = a.complete(oid);
+            assertTrue(failed.path("error").path("message").asText().contains("no storage backend accepts 'zeta://somewhere/"),
+                    failed.toString());
+            a.send("{\"event\":\"terminate\"}");
+            assertEquals(0, a.exitCode());
+            assertTrue(a.stderr().contains("broken-declared"), a.stderr());
+        }
     }
 
     @Test

@@ -68,7 +68,7 @@ public final class Transfers implements AutoCloseable {
     private RecordStore records;
 
     public Transfers(Path workingDir) {
-        this(workingDir, repo -> BackendRegistry.load(repo.setting("lfs-cloud.pluginPath")), 3, 250);
+        this(workingDir, repo -> BackendRegistry.load(repo.setting("lfs-cloud.pluginPath"), true), 3, 250);
     }
 
     /**
@@ -97,7 +97,11 @@ public final class Transfers implements AutoCloseable {
 
     private synchronized BackendRegistry registry() throws TransferFailure {
         if (registry == null) {
-            registry = registrySupplier.apply(repository());
+            Repository repo = repository();
+            long start = System.nanoTime();
+            registry = registrySupplier.apply(repo);
+            Log.trace("storage backends found in " + (System.nanoTime() - start) / 1_000_000 + " ms: "
+                    + registry.providers().size() + " providers, " + registry.broken().size() + " broken");
             for (BackendRegistry.Broken b : registry.broken()) {
                 Log.error("storage backend skipped, it failed to load: " + b.origin() + ": " + b.problem());
             }

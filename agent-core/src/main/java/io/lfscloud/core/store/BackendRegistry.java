@@ -1,12 +1,16 @@
 package io.lfscloud.core.store;
 
+import io.lfscloud.core.Log;
 import io.lfscloud.core.plugin.PluginHost;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageBackendProvider;
 import io.lfscloud.spi.StorageException;
 
+import java.io.IOException;
+import java.io.Reader;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,7 +18,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
@@ -22,6 +28,11 @@ import java.util.stream.Collectors;
  * The storage providers found with {@link ServiceLoader}, and the choice among them by
  * URL scheme and priority. A provider that fails to load is recorded and skipped; it
  * never stops the others.
+ *
+ * <p>For the agent, a plugin folder that declares its schemes in
+ * {@value #DECLARATION} ({@code schemes=s3}) is loaded only when a URL of one of them is
+ * asked for: a module layer of an SDK costs ~0.1 s per agent process, and git-lfs starts
+ * eight of them for every command, most of which never touch that SDK.
  */
 public final class BackendRegistry implements AutoCloseable {
 
@@ -40,13 +51,26 @@ public final class BackendRegistry implements AutoCloseable {
     public record Broken(String origin, String problem) {
     }
 
+    /** The file in a plugin folder that declares the URL schemes its providers serve. */
+    public static final String DECLARATION = "lfs-cloud-plugin.properties";
+
+    /** A plugin folder not loaded yet, and the schemes it declares. */
+    private record Deferred(Path folder, Set<String> schemes) {
+    }
+
     private final List<Found> found;
     private final List<Broken> broken;
+    private final List<Deferred> deferred;
     private final Map<StorageBackendProvider, StorageBackend> open = new ConcurrentHashMap<>();
 
     public BackendRegistry(List<Found> found, List<Broken> broken) {
-        this.found = List.copyOf(found);
-        this.broken = List.copyOf(broken);
+        this(found, broken, List.of());
+    }
+
+    private BackendRegistry(List<Found> found, List<Broken> broken, List<Deferred> deferred) {
+        this.found = new java.util.concurrent.CopyOnWriteArrayList<>(found);
+        this.broken = new java.util.concurrent.CopyOnWriteArrayList<>(broken);
+        this.deferred = new ArrayList<>(deferred);
     }
 
     /** The embedded providers and those of the product's own {@code plugins/} folder. */
@@ -60,21 +84,87 @@ public final class BackendRegistry implements AutoCloseable {
      * those listed by the {@code lfs-cloud.pluginPath} setting ({@code configuredPath}).
      */
     public static BackendRegistry load(Optional<String> configuredPath) {
+        return load(configuredPath, false);
+    }
+
+    /**
+     * As {@link #load(Optional)}, but with {@code lazily}, plugin folders that declare their
+     * schemes are loaded only when a URL of one of them is asked for.
+     */
+    public static BackendRegistry load(Optional<String> configuredPath, boolean lazily) {
         List<Found> found = new ArrayList<>();
         List<Broken> broken = new ArrayList<>();
+        List<Deferred> deferred = new ArrayList<>();
         addEmbedded(ServiceLoader.load(StorageBackendProvider.class, BackendRegistry.class.getClassLoader()),
                 found, broken);
         for (Path folder : PluginHost.pluginFolders(pluginRoots(configuredPath))) {
-            PluginHost.Loaded loaded = PluginHost.load(folder);
-            String how = loaded.mode() + (loaded.why() == null ? "" : " (" + loaded.why() + ")");
-            for (StorageBackendProvider p : loaded.providers()) {
-                found.add(new Found(p, "plugin " + folder, how));
-            }
-            for (String problem : loaded.problems()) {
-                broken.add(new Broken("plugin " + folder, problem));
+            Set<String> schemes = lazily ? declaredSchemes(folder) : null;
+            if (schemes != null) {
+                deferred.add(new Deferred(folder, schemes));
+            } else {
+                loadFolder(folder, found, broken);
             }
         }
-        return new BackendRegistry(found, broken);
+        return new BackendRegistry(found, broken, deferred);
+    }
+
+    private static void loadFolder(Path folder, List<Found> found, List<Broken> broken) {
+        PluginHost.Loaded loaded = PluginHost.load(folder);
+        String how = loaded.mode() + (loaded.why() == null ? "" : " (" + loaded.why() + ")");
+        for (StorageBackendProvider p : loaded.providers()) {
+            found.add(new Found(p, "plugin " + folder, how));
+        }
+        for (String problem : loaded.problems()) {
+            broken.add(new Broken("plugin " + folder, problem));
+        }
+    }
+
+    /** The schemes a plugin folder declares, lowercased; {@code null} when it declares none (or unreadably). */
+    static Set<String> declaredSchemes(Path folder) {
+        Path file = folder.resolve(DECLARATION);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            Log.trace("ignoring " + file + " (" + e.getMessage() + "): the plugin is loaded to ask it");
+            return null;
+        }
+        String schemes = p.getProperty("schemes", "").strip();
+        if (schemes.isEmpty()) {
+            return null;
+        }
+        return java.util.Arrays.stream(schemes.split(",")).map(x -> x.strip().toLowerCase(Locale.ROOT))
+                .filter(x -> !x.isEmpty()).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Loads the deferred plugin folders that declare {@code scheme}. */
+    private void loadDeferred(String scheme) {
+        synchronized (deferred) {
+            for (var it = deferred.iterator(); it.hasNext(); ) {
+                Deferred d = it.next();
+                if (!d.schemes().contains(scheme)) {
+                    continue;
+                }
+                it.remove();
+                List<Found> more = new ArrayList<>();
+                List<Broken> failed = new ArrayList<>();
+                loadFolder(d.folder(), more, failed);
+                found.addAll(more);
+                broken.addAll(failed);
+                for (Broken b : failed) {
+                    Log.error("storage backend skipped, it failed to load: " + b.origin() + ": " + b.problem());
+                }
+                for (Found f : more) {
+                    if (!d.schemes().containsAll(f.provider().schemes())) {
+                        Log.trace(d.folder() + " declares " + d.schemes() + " in " + DECLARATION + " but its provider '"
+                                + f.provider().name() + "' serves " + f.provider().schemes());
+                    }
+                }
+            }
+        }
     }
 
     /** Folders that hold plugin folders. */
@@ -132,6 +222,7 @@ public final class BackendRegistry implements AutoCloseable {
      */
     public StorageBackendProvider providerFor(URI location) throws StorageException {
         String scheme = location.getScheme() == null ? "" : location.getScheme().toLowerCase(Locale.ROOT);
+        loadDeferred(scheme);
         StorageBackendProvider best = null;
         int bestPriority = Integer.MIN_VALUE;
         for (Found f : found) {
@@ -150,6 +241,12 @@ public final class BackendRegistry implements AutoCloseable {
             }
         }
         if (best == null) {
+            synchronized (deferred) {
+                // every installed backend is named in the error: load the rest to name them
+                for (Deferred d : List.copyOf(deferred)) {
+                    d.schemes().forEach(this::loadDeferred);
+                }
+            }
             String installed = found.isEmpty() ? "none"
                     : found.stream().map(f -> f.provider().name() + " (" + String.join(", ", sorted(f))
                             + ")").collect(Collectors.joining("; "));
