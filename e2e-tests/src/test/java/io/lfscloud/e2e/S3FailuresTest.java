@@ -58,6 +58,16 @@ class S3FailuresTest {
         return repo;
     }
 
+    /** An in-memory s3proxy with the bucket "lfs", a FaultProxy in front of it, and a sandbox. */
+    private record Rig(S3Proxy s3, FaultProxy proxy, Sandbox sb) {
+    }
+
+    private Rig rig() throws Exception {
+        S3Proxy s3 = closing(new S3Proxy(tmp.resolve("s3")));
+        s3.createBucket("lfs");
+        return new Rig(s3, closing(new FaultProxy(s3.port)), new Sandbox(tmp.resolve("sb")));
+    }
+
     private static Map<String, Object> request(String event, String oid, long size, Path path) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("event", event);
@@ -141,10 +151,10 @@ class S3FailuresTest {
 
     @Test
     void busyAndFailingServersAreRetriedWithinBounds() throws Exception {
-        S3Proxy s3 = closing(new S3Proxy(tmp.resolve("s3")));
-        s3.createBucket("lfs");
-        FaultProxy proxy = closing(new FaultProxy(s3.port));
-        Sandbox sb = new Sandbox(tmp.resolve("sb"));
+        Rig rig = rig();
+        S3Proxy s3 = rig.s3();
+        FaultProxy proxy = rig.proxy();
+        Sandbox sb = rig.sb();
         Path repo = repo(sb, proxy.endpoint(), "lfs-cloud.s3.multipartThreshold", "6m", "lfs-cloud.s3.partSize", "5m",
                 "lfs-cloud.s3.downloadPartSize", "2m");
         Path file = repo.resolve("x.bin");
@@ -194,10 +204,10 @@ class S3FailuresTest {
 
     @Test
     void aServerThatStopsAnsweringTimesOutAndIsRetried() throws Exception {
-        S3Proxy s3 = closing(new S3Proxy(tmp.resolve("s3")));
-        s3.createBucket("lfs");
-        FaultProxy proxy = closing(new FaultProxy(s3.port));
-        Sandbox sb = new Sandbox(tmp.resolve("sb"));
+        Rig rig = rig();
+        S3Proxy s3 = rig.s3();
+        FaultProxy proxy = rig.proxy();
+        Sandbox sb = rig.sb();
         Path repo = repo(sb, proxy.endpoint(), "lfs-cloud.s3.timeoutSeconds", "2");
         Path file = repo.resolve("x.bin");
         long size = 40L << 20;
@@ -233,10 +243,10 @@ class S3FailuresTest {
 
     @Test
     void aPartTheServerRefusesAbortsTheMultipartUpload() throws Exception {
-        S3Proxy s3 = closing(new S3Proxy(tmp.resolve("s3")));
-        s3.createBucket("lfs");
-        FaultProxy proxy = closing(new FaultProxy(s3.port));
-        Sandbox sb = new Sandbox(tmp.resolve("sb"));
+        Rig rig = rig();
+        S3Proxy s3 = rig.s3();
+        FaultProxy proxy = rig.proxy();
+        Sandbox sb = rig.sb();
         Path repo = repo(sb, proxy.endpoint(), "lfs-cloud.s3.multipartThreshold", "6m", "lfs-cloud.s3.partSize", "5m");
         Path file = repo.resolve("x.bin");
         String oid = Sandbox.writeRandom(file, 16L << 20, 4);
