@@ -5,26 +5,15 @@ side in one run: lfs-cloud as git-lfs runs it (eight agents), lfs-cloud with one
 agents, plain unsigned GETs, no checks) as the baseline. Two data sets: (a) 20 objects of
 4 KB, (b) 16 objects of 8 MB. RUNS alternating rounds; medians and ratios to the baseline.
 Usage: s3-pull.py AGENT S3PROXY_JAR [RUNS]"""
-import os, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import os, shutil, statistics, subprocess, sys, tempfile, time
+import s3proxy_server
 
 agent, jar = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 here = os.path.dirname(os.path.abspath(__file__))
 python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 work = tempfile.mkdtemp(prefix="lfs-cloud-s3-pull.")
-s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-endpoint = "http://127.0.0.1:%d" % port
-with open(os.path.join(work, "s3proxy.conf"), "w") as f:
-    f.write("s3proxy.endpoint=%s\ns3proxy.authorization=none\njclouds.provider=transient\n"
-            "jclouds.identity=a\njclouds.credential=b\n" % endpoint)
-proxy = subprocess.Popen(["java", "-Xmx4g", "-jar", jar, "--properties", os.path.join(work, "s3proxy.conf")],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-for _ in range(300):
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.2).close(); break
-    except OSError:
-        time.sleep(0.2)
-urllib.request.urlopen(urllib.request.Request(endpoint + "/bench", method="PUT")).read()
+proxy, endpoint = s3proxy_server.start(jar, work, "4g")
 env = dict(os.environ, AWS_ACCESS_KEY_ID="a", AWS_SECRET_ACCESS_KEY="b", AWS_REGION="us-east-1",
            AWS_EC2_METADATA_DISABLED="true", PATH=os.path.dirname(agent) + ":" + os.environ["PATH"],
            GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@lfs-cloud.invalid",

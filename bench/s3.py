@@ -7,25 +7,14 @@ agent downloads with its defaults (parallel ranged GETs) and once more with one 
 (`lfs-cloud.s3.downloadConcurrency=1`). Also the agent's peak resident memory while it moves
 the object (VmHWM), and curl to /dev/null for reference.
 Usage: s3.py AGENT S3PROXY_JAR [RUNS] [SIZE_MB]"""
-import hashlib, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+import hashlib, json, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
+import s3proxy_server
 
 agent, jar = os.path.abspath(sys.argv[1]), sys.argv[2]
 runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 size_mb = int(sys.argv[4]) if len(sys.argv) > 4 else 1024
 work = tempfile.mkdtemp(prefix="lfs-cloud-s3-bench.")
-s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-with open(os.path.join(work, "s3proxy.conf"), "w") as f:
-    f.write("s3proxy.endpoint=http://127.0.0.1:%d\ns3proxy.authorization=none\njclouds.provider=transient\n"
-            "jclouds.identity=a\njclouds.credential=b\n" % port)
-proxy = subprocess.Popen(["java", "-Xmx8g", "-jar", jar, "--properties", os.path.join(work, "s3proxy.conf")],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-endpoint = "http://127.0.0.1:%d" % port
-for _ in range(300):
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.2).close(); break
-    except OSError:
-        time.sleep(0.2)
-urllib.request.urlopen(urllib.request.Request(endpoint + "/bench", method="PUT")).read()
+proxy, endpoint = s3proxy_server.start(jar, work, "8g")
 
 repo = os.path.join(work, "repo")
 subprocess.run(["git", "init", "-q", repo], check=True)

@@ -139,14 +139,26 @@ public final class Agent {
             msg = Map.of();
         }
         Object op = msg.get("operation");
-        if (!"init".equals(msg.get("event")) || msg.containsKey("protocol")
-                || !("upload".equals(op) || "download".equals(op))) {
+        if (!"init".equals(msg.get("event")) || msg.containsKey("protocol") || !isOperation(op)) {
             Log.error("internal error: the launcher answered an init this agent does not accept: " + abbreviate(line));
             return Step.EXIT_FAILED;
         }
-        operation = (String) op;
+        return startVersion1((String) op, msg.get("remote"), true);
+    }
+
+    private static boolean isOperation(Object op) {
+        return "upload".equals(op) || "download".equals(op);
+    }
+
+    /** Version 1: no negotiation, an empty confirmation (unless the launcher already sent it). */
+    private Step startVersion1(String op, Object remote, boolean answered) {
+        operation = op;
         protocol = 1;
-        Log.trace("initialised for " + operation + " (protocol 1, answered by the launcher), remote " + msg.get("remote"));
+        if (!answered) {
+            writer.sendRaw("{}");
+        }
+        Log.trace("initialised for " + operation + " (protocol 1" + (answered ? ", answered by the launcher" : "")
+                + "), remote " + remote);
         return Step.CONTINUE;
     }
 
@@ -202,17 +214,12 @@ public final class Agent {
             return Step.CONTINUE;
         }
         Object op = msg.get("operation");
-        if (!"upload".equals(op) && !"download".equals(op)) {
+        if (!isOperation(op)) {
             return initError("init has no valid \"operation\" (upload or download): " + abbreviate(String.valueOf(op)));
         }
         Object offered = msg.get("protocol");
         if (offered == null) {
-            // version 1: no negotiation, an empty confirmation
-            operation = (String) op;
-            protocol = 1;
-            writer.sendRaw("{}");
-            Log.trace("initialised for " + operation + " (protocol 1), remote " + msg.get("remote"));
-            return Step.CONTINUE;
+            return startVersion1((String) op, msg.get("remote"), false);
         }
         if (!(offered instanceof Long version) || version < 1) {
             return initError("init has an invalid \"protocol\": " + abbreviate(String.valueOf(offered)));

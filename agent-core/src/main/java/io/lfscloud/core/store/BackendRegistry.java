@@ -140,12 +140,12 @@ public final class BackendRegistry implements AutoCloseable {
                 .filter(x -> !x.isEmpty()).collect(Collectors.toUnmodifiableSet());
     }
 
-    /** Loads the deferred plugin folders that declare {@code scheme}. */
+    /** Loads the deferred plugin folders that declare {@code scheme} (all of them for {@code null}). */
     private void loadDeferred(String scheme) {
         synchronized (deferred) {
             for (var it = deferred.iterator(); it.hasNext(); ) {
                 Deferred d = it.next();
-                if (!d.schemes().contains(scheme)) {
+                if (scheme != null && !d.schemes().contains(scheme)) {
                     continue;
                 }
                 it.remove();
@@ -241,12 +241,7 @@ public final class BackendRegistry implements AutoCloseable {
             }
         }
         if (best == null) {
-            synchronized (deferred) {
-                // every installed backend is named in the error: load the rest to name them
-                for (Deferred d : List.copyOf(deferred)) {
-                    d.schemes().forEach(this::loadDeferred);
-                }
-            }
+            loadDeferred(null); // every installed backend is named in the error: load the rest to name them
             String installed = found.isEmpty() ? "none"
                     : found.stream().map(f -> f.provider().name() + " (" + String.join(", ", sorted(f))
                             + ")").collect(Collectors.joining("; "));

@@ -479,36 +479,34 @@ final class S3Backend implements StorageBackend {
 
     /** An S3 error response (status and error code) as a storage failure. */
     private StorageException classify(int status, String code, Location l, URI object, Exception e) {
-        {
-            if ("NoSuchBucket".equals(code) || (status == 404 && code == null && !bucketExists(l.bucket()))) {
-                return new StorageException(Kind.MISCONFIGURED, "S3 bucket '" + l.bucket() + "' does not exist"
-                        + settings.endpoint().map(u -> " at " + u).orElse(""), e);
-            }
-            if ("NoSuchKey".equals(code) || "NoSuchVersion".equals(code) || status == 404) {
-                return new StorageException(Kind.NOT_FOUND, "no such object: " + object, e);
-            }
-            if (status == 412 || "PreconditionFailed".equals(code)) {
-                return new StorageException(Kind.CHANGED, object + " changed in S3 since it was tracked (ETag differs)", e);
-            }
-            if (status == 403 || status == 401) {
-                return new StorageException(Kind.ACCESS_DENIED, "S3 denied access to " + object + " (" + code
-                        + "): check the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and the"
-                        + " bucket policy", e);
-            }
-            if ("BadDigest".equals(code) || "InvalidDigest".equals(code) || "XAmzContentSHA256Mismatch".equals(code)
-                    || (code != null && code.startsWith("InvalidChecksum"))) {
-                return new StorageException(Kind.CORRUPT, "S3 refused the upload of " + object
-                        + ": the bytes sent do not match their checksum (" + code + ")", e);
-            }
-            if (status >= 500 || status == 429 || "SlowDown".equals(code) || "RequestTimeout".equals(code)) {
-                return new StorageException(Kind.TRANSIENT, "S3 is busy or failing (" + status + " " + code + ") for " + object, e);
-            }
-            if (status == 416 || "InvalidRange".equals(code)) {
-                return new StorageException(Kind.CORRUPT, object + " is shorter than expected (" + code + ")", e);
-            }
-            return new StorageException(Kind.MISCONFIGURED, "S3 refused the request for " + object + ": " + status + " "
-                    + code, e);
+        if ("NoSuchBucket".equals(code) || (status == 404 && code == null && !bucketExists(l.bucket()))) {
+            return new StorageException(Kind.MISCONFIGURED, "S3 bucket '" + l.bucket() + "' does not exist"
+                    + settings.endpoint().map(u -> " at " + u).orElse(""), e);
         }
+        if ("NoSuchKey".equals(code) || "NoSuchVersion".equals(code) || status == 404) {
+            return new StorageException(Kind.NOT_FOUND, "no such object: " + object, e);
+        }
+        if (status == 412 || "PreconditionFailed".equals(code)) {
+            return new StorageException(Kind.CHANGED, object + " changed in S3 since it was tracked (ETag differs)", e);
+        }
+        if (status == 403 || status == 401) {
+            return new StorageException(Kind.ACCESS_DENIED, "S3 denied access to " + object + " (" + code
+                    + "): check the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and the"
+                    + " bucket policy", e);
+        }
+        if ("BadDigest".equals(code) || "InvalidDigest".equals(code) || "XAmzContentSHA256Mismatch".equals(code)
+                || (code != null && code.startsWith("InvalidChecksum"))) {
+            return new StorageException(Kind.CORRUPT, "S3 refused the upload of " + object
+                    + ": the bytes sent do not match their checksum (" + code + ")", e);
+        }
+        if (status >= 500 || status == 429 || "SlowDown".equals(code) || "RequestTimeout".equals(code)) {
+            return new StorageException(Kind.TRANSIENT, "S3 is busy or failing (" + status + " " + code + ") for " + object, e);
+        }
+        if (status == 416 || "InvalidRange".equals(code)) {
+            return new StorageException(Kind.CORRUPT, object + " is shorter than expected (" + code + ")", e);
+        }
+        return new StorageException(Kind.MISCONFIGURED, "S3 refused the request for " + object + ": " + status + " "
+                + code, e);
     }
 
     private boolean bucketExists(String bucket) {

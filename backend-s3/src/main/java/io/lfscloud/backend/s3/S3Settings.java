@@ -33,20 +33,30 @@ record S3Settings(Optional<URI> endpoint, Optional<String> region, boolean pathS
         if (part < 5 * MIB) {
             throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.partSize must be at least 5 MiB (S3's minimum)");
         }
-        int concurrency = (int) bytes(c, "lfs-cloud.s3.uploadConcurrency", 4);
+        int concurrency = (int) number(c, "lfs-cloud.s3.uploadConcurrency", 4);
         long downloadPart = bytes(c, "lfs-cloud.s3.downloadPartSize", 8 * MIB);
         if (downloadPart < MIB) {
             throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.downloadPartSize must be at least 1 MiB");
         }
-        int downloadConcurrency = (int) bytes(c, "lfs-cloud.s3.downloadConcurrency", 4);
+        int downloadConcurrency = (int) number(c, "lfs-cloud.s3.downloadConcurrency", 4);
         boolean pathStyle = c.get("lfs-cloud.s3.pathStyle").map(v -> v.equalsIgnoreCase("true") || v.equals("1"))
                 .orElse(endpoint.isPresent());
-        long seconds = bytes(c, "lfs-cloud.s3.timeoutSeconds", 30);
+        long seconds = number(c, "lfs-cloud.s3.timeoutSeconds", 30);
         if (seconds < 1) {
             throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.timeoutSeconds must be at least 1");
         }
         return new S3Settings(endpoint, c.get("lfs-cloud.s3.region").map(String::strip), pathStyle, threshold, part,
                 Math.max(1, concurrency), downloadPart, Math.max(1, downloadConcurrency), java.time.Duration.ofSeconds(seconds));
+    }
+
+    /** A count or a number of seconds: a plain whole number. */
+    static long number(BackendConfig c, String key, long fallback) throws StorageException {
+        Optional<String> v = c.get(key);
+        try {
+            return v.isEmpty() ? fallback : Integer.parseInt(v.get().strip());
+        } catch (NumberFormatException e) {
+            throw new StorageException(StorageException.Kind.MISCONFIGURED, key + " is not a whole number: " + v.get());
+        }
     }
 
     /** A size setting: a number with an optional k, m or g suffix (binary units), as in git. */
