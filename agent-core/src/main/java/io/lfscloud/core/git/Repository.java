@@ -1,8 +1,12 @@
 package io.lfscloud.core.git;
 
+import io.lfscloud.core.meta.UrlPolicy;
+import io.lfscloud.core.meta.UrlRefusedException;
 import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.StorageException;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -102,8 +106,24 @@ public final class Repository {
         return v.isPresent() ? v : shared.get(key);
     }
 
-    /** The settings as backends see them. */
+    /** The settings as backends see them; redirects are held to the same URL policy as records. */
     public BackendConfig backendConfig() {
-        return this::setting;
+        return new BackendConfig() {
+            @Override
+            public Optional<String> get(String key) {
+                return setting(key);
+            }
+
+            @Override
+            public void checkRedirect(URI from, URI to) throws StorageException {
+                BackendConfig.super.checkRedirect(from, to);
+                try {
+                    UrlPolicy.checkFollow(to, this);
+                } catch (UrlRefusedException e) {
+                    throw new StorageException(StorageException.Kind.ACCESS_DENIED, "redirect from " + from.getHost()
+                            + " refused: " + e.getMessage());
+                }
+            }
+        };
     }
 }
