@@ -17,7 +17,9 @@ proxy, endpoint = s3proxy_server.start(jar, work, "4g")
 env = dict(os.environ, AWS_ACCESS_KEY_ID="a", AWS_SECRET_ACCESS_KEY="b", AWS_REGION="us-east-1",
            AWS_EC2_METADATA_DISABLED="true", PATH=os.path.dirname(agent) + ":" + os.environ["PATH"],
            GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@lfs-cloud.invalid",
-           GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@lfs-cloud.invalid")
+           GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@lfs-cloud.invalid",
+           # the endpoint is the user's setting (a repository may not choose where credentials go)
+           GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="lfs-cloud.s3.endpoint", GIT_CONFIG_VALUE_0=endpoint)
 
 def git(cwd, *args):
     subprocess.run(["git"] + list(args), cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -27,7 +29,6 @@ def make(name, count, size):
     subprocess.run(["git", "init", "-q", "-b", "main", "--bare", origin], check=True)
     subprocess.run(["git", "init", "-q", "-b", "main", src], check=True)
     git(src, "lfs-cloud", "install", "--store", "s3://bench/%s/" % name, "--shared")
-    git(src, "config", "-f", ".lfs-meta/config", "lfs-cloud.s3.endpoint", endpoint)
     git(src, "lfs", "track", "*.bin")
     for i in range(count):
         with open(os.path.join(src, "f%03d.bin" % i), "wb") as f:

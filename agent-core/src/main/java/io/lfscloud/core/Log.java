@@ -49,6 +49,12 @@ public final class Log {
         err.flush();
     }
 
+    /** A one-line warning for users: something was ignored or refused, the work goes on. */
+    public static void warn(String message) {
+        err.println("lfs-cloud: warning: " + message);
+        err.flush();
+    }
+
     /** A one-line message for users, with the cause's stack trace when tracing. */
     public static void error(String message, Throwable cause) {
         error(message);

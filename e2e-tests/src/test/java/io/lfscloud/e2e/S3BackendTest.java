@@ -39,6 +39,8 @@ class S3BackendTest {
         sb.env("AWS_SECRET_ACCESS_KEY", "test-secret");
         sb.env("AWS_REGION", "us-east-1");
         sb.env("AWS_EC2_METADATA_DISABLED", "true");
+        // the endpoint is the user's own setting: a repository may not choose where credentials go
+        sb.git(tmp, "config", "--global", "lfs-cloud.s3.endpoint", s3.endpoint()).ok();
         s3.createBucket("lfs");
         s3.createBucket("data");
     }
@@ -48,12 +50,11 @@ class S3BackendTest {
         s3.close();
     }
 
-    /** A project whose committed config points at an S3 store on s3proxy. */
+    /** A project whose committed config points at an S3 store (on s3proxy: the user's endpoint setting). */
     private Sandbox.Project project(String storeUrl) throws Exception {
         Sandbox.Project p = sb.project("s3-" + (++n));
         Path shared = p.work().resolve(".lfs-meta/config");
         sb.git(p.work(), "config", "-f", shared.toString(), "lfs-cloud.store", storeUrl).ok();
-        sb.git(p.work(), "config", "-f", shared.toString(), "lfs-cloud.s3.endpoint", s3.endpoint()).ok();
         return p;
     }
 

@@ -117,30 +117,58 @@ public final class Transfers implements AutoCloseable {
     }
 
     /**
-     * Where {@code oid} lives: its own URL when a {@code .lfs-meta} record tracks it in
-     * place, otherwise the default store's content-addressed location.
+     * The record of {@code oid} in the checked-out working tree: the checkout's own word
+     * that the object is tracked in place. A record that cannot be used is not a reason to
+     * fail other work: it is returned as a problem, and the store is tried instead.
      */
-    private Location locate(String oid) throws TransferFailure {
-        Repository repo = repository();
-        Optional<RemoteRecord> record;
+    private WorkTreeRecord workTreeRecord(String oid) throws TransferFailure {
         try {
-            record = records().find(oid);
+            return new WorkTreeRecord(records().findInWorkTree(oid).orElse(null), null);
         } catch (InvalidRecordException e) {
-            throw new TransferFailure(500, "unusable .lfs-meta record: " + e.getMessage(), false, e);
+            return new WorkTreeRecord(null, e.getMessage());
         } catch (IOException e) {
-            throw new TransferFailure(500, "cannot look up .lfs-meta records: " + e.getMessage(), false, e);
+            return new WorkTreeRecord(null, "cannot read the record of " + Oids.shortForm(oid) + ": " + describe(e));
         }
-        if (record.isPresent()) {
-            RemoteRecord r = record.get();
-            try {
-                UrlPolicy.checkFollow(r.url(), repo.backendConfig());
-                return new Location(r.url(), registry().backendFor(r.url(), repo.backendConfig()), r);
-            } catch (UrlRefusedException e) {
-                throw new TransferFailure(403, e.getMessage(), false, e);
-            } catch (StorageException e) {
-                throw TransferFailure.of(e);
-            }
+    }
+
+    /** What the checkout says of an object: tracked in place at {@code record}, or a record that is {@code problem}. */
+    private record WorkTreeRecord(RemoteRecord record, String problem) {
+    }
+
+    /**
+     * A record of {@code oid} found only in history (another branch, a commit not checked
+     * out): whoever could push any ref wrote it, so it is tried only after the store.
+     */
+    private Optional<RemoteRecord> historyRecord(String oid) {
+        try {
+            return records().findInHistory(oid);
+        } catch (InvalidRecordException | IOException | TransferFailure e) {
+            Log.trace("record of " + Oids.shortForm(oid) + " in history not usable: " + e.getMessage());
+            return Optional.empty();
         }
+    }
+
+    /** The tracked-in-place object's own URL, held to the URL policy. */
+    private Location remote(RemoteRecord r) throws TransferFailure {
+        Repository repo = repository();
+        try {
+            UrlPolicy.checkFollow(r.url(), repo.backendConfig());
+            return new Location(r.url(), registry().backendFor(r.url(), repo.backendConfig()), r);
+        } catch (UrlRefusedException e) {
+            throw new TransferFailure(403, e.getMessage(), false, e);
+        } catch (StorageException e) {
+            throw TransferFailure.of(e);
+        }
+    }
+
+    /** Whether a store is configured at all. */
+    private boolean hasStore() throws TransferFailure {
+        return repository().setting("lfs-cloud.store").filter(v -> !v.isBlank()).isPresent();
+    }
+
+    /** The object's content-addressed place in the repository's store. */
+    private Location store(String oid) throws TransferFailure {
+        Repository repo = repository();
         Optional<String> setting = repo.setting("lfs-cloud.store");
         if (setting.isEmpty() || setting.get().isBlank()) {
             throw new TransferFailure(StorageException.Kind.MISCONFIGURED.code(),
@@ -148,8 +176,12 @@ public final class Transfers implements AutoCloseable {
                             + " or commit lfs-cloud.store in " + Repository.SHARED_CONFIG, false, null);
         }
         try {
-            URI uri = StoreLayout.parse(setting.get()).objectUri(oid);
+            StoreLayout layout = StoreLayout.parse(setting.get());
+            URI uri = layout.objectUri(oid);
+            UrlPolicy.checkStore(uri, repo.backendConfig());
             return new Location(uri, registry().backendFor(uri, repo.backendConfig()), null);
+        } catch (UrlRefusedException e) {
+            throw new TransferFailure(403, e.getMessage(), false, e);
         } catch (StorageException e) {
             throw TransferFailure.of(e);
         }
@@ -174,10 +206,7 @@ public final class Transfers implements AutoCloseable {
         if (size < 0) {
             throw TransferFailure.badRequest("invalid size " + size);
         }
-        Location loc = locate(oid);
-        if (loc.record() != null) {
-            checkUnchanged(oid, size, loc);
-        }
+        WorkTreeRecord tracked = workTreeRecord(oid);
         Path tmpDir = repository().lfsTmpDir();
         Path tmp;
         try {
@@ -189,7 +218,11 @@ public final class Transfers implements AutoCloseable {
         }
         boolean ok = false;
         try {
-            fetchVerified(oid, size, loc, tmp, progress);
+            if (tracked.record() != null) {
+                fetchFrom(remote(tracked.record()), oid, size, tmp, progress);
+            } else {
+                fetchFromStoreOrHistory(oid, size, tmp, progress, tracked.problem());
+            }
             ok = true;
             return tmp;
         } finally {
@@ -197,6 +230,55 @@ public final class Transfers implements AutoCloseable {
                 deleteQuietly(tmp);
             }
         }
+    }
+
+    /**
+     * An object the checkout does not track in place comes from the store; a record of it
+     * found only in history is the fallback when the store cannot give it (no store, not
+     * there, failing, corrupt), so a record on some other branch never overrides the store.
+     *
+     * @param recordProblem why the checkout's own record of the object is unusable, or {@code null}
+     */
+    private void fetchFromStoreOrHistory(String oid, long size, Path tmp, Progress progress, String recordProblem)
+            throws TransferFailure {
+        if (recordProblem != null) {
+            Log.warn("unusable .lfs-meta record, trying the store: " + recordProblem);
+        }
+        try {
+            if (!hasStore()) {
+                Optional<RemoteRecord> r = recordProblem == null ? historyRecord(oid) : Optional.empty();
+                if (r.isPresent()) {
+                    fetchFrom(remote(r.get()), oid, size, tmp, progress);
+                    return;
+                }
+            }
+            fetchFrom(store(oid), oid, size, tmp, progress);
+        } catch (TransferFailure fromStore) {
+            if (recordProblem != null) {
+                throw new TransferFailure(500, "unusable .lfs-meta record: " + recordProblem, false, fromStore);
+            }
+            Optional<RemoteRecord> r = hasStore() ? historyRecord(oid) : Optional.empty();
+            if (r.isEmpty()) {
+                throw fromStore;
+            }
+            Log.trace(Oids.shortForm(oid) + " not from the store (" + fromStore.getMessage() + "); trying its record at "
+                    + r.get().url());
+            try {
+                fetchFrom(remote(r.get()), oid, size, tmp, progress);
+            } catch (TransferFailure fromRecord) {
+                fromRecord.addSuppressed(fromStore);
+                throw new TransferFailure(fromStore.code(), fromStore.getMessage() + "; its record found in history did not"
+                        + " help either: " + fromRecord.getMessage(), fromStore.retriable() && fromRecord.retriable(),
+                        fromRecord);
+            }
+        }
+    }
+
+    private void fetchFrom(Location loc, String oid, long size, Path tmp, Progress progress) throws TransferFailure {
+        if (loc.record() != null) {
+            checkUnchanged(oid, size, loc);
+        }
+        fetchVerified(oid, size, loc, tmp, progress);
     }
 
     private void fetchVerified(String oid, long size, Location loc, Path tmp, Progress progress)
@@ -207,7 +289,8 @@ public final class Transfers implements AutoCloseable {
         RemoteRecord r = loc.record();
         ObjectInfo expected = r == null ? ObjectInfo.of(loc.uri(), size)
                 : new ObjectInfo(loc.uri(), size, r.etag(), r.versionId(), r.md5(), r.sha256(), null);
-        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {
+        // (truncated: a fallback source writes over what a failed one left)
+        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             for (int attempt = 1; ; attempt++) {
                 try (InputStream in = open(loc, total, size, expected)) {
                     int n;
@@ -354,13 +437,19 @@ public final class Transfers implements AutoCloseable {
         if (actual != size) {
             throw TransferFailure.badRequest("upload source " + source + " has " + actual + " bytes, git-lfs says " + size);
         }
-        Location loc = locate(oid);
-        if (loc.record() != null) {
+        // Only the checkout's own records say an object lives elsewhere: a record on some other
+        // branch must never make a push skip the store (the object would be lost).
+        WorkTreeRecord tracked = workTreeRecord(oid);
+        if (tracked.record() != null) {
             // tracked in place: its bytes already live at its URL, the store gets no copy
-            Log.trace(Oids.shortForm(oid) + " is tracked in place at " + loc.uri() + ", not copied");
+            Log.trace(Oids.shortForm(oid) + " is tracked in place at " + tracked.record().url() + ", not copied");
             progress.report(size);
             return;
         }
+        if (tracked.problem() != null) {
+            Log.warn("unusable .lfs-meta record, the object goes to the store: " + tracked.problem());
+        }
+        Location loc = store(oid);
         for (int attempt = 1; ; attempt++) {
             // backends may report from several threads (parallel parts)
             java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();

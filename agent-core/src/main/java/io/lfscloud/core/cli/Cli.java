@@ -23,6 +23,7 @@ import java.util.Properties;
                 RemoteCommands.Resolve.class,
                 RemoteCommands.Verify.class,
                 RemoteCommands.Status.class,
+                TrustCommand.class,
                 BackendsCommand.class,
                 VersionCommand.class,
                 CommandLine.HelpCommand.class,

@@ -49,6 +49,8 @@ final class CloneCommand implements Callable<Integer> {
         for (String line : Installer.install(target, false)) {
             System.err.println(line);
         }
+        // says which committed settings are withheld until trusted: git-lfs hides what its agents say
+        io.lfscloud.core.git.Repository.open(target);
         code = interactive(target, List.of("git", "lfs", "pull"), Map.of());
         if (code != 0) {
             throw new CliException("'git lfs pull' in " + target + " failed (exit " + code

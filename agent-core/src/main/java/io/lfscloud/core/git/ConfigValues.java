@@ -49,6 +49,11 @@ public final class ConfigValues {
                 + key.substring(last + 1).toLowerCase(Locale.ROOT);
     }
 
+    /** The keys, canonical (see {@link #normalize}), in the order read. */
+    public java.util.Set<String> keys() {
+        return java.util.Collections.unmodifiableSet(values.keySet());
+    }
+
     public Optional<String> get(String key) {
         return Optional.ofNullable(values.get(normalize(key)));
     }

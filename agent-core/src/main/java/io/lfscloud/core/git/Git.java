@@ -3,6 +3,7 @@ package io.lfscloud.core.git;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,11 +38,33 @@ public final class Git {
 
     /** Runs {@code git args…} in {@code dir} with extra environment variables. */
     public static Result run(Path dir, List<String> args, Map<String, String> env) throws IOException {
+        Raw r = exec(dir, args, env, null);
+        return new Result(r.exitCode, new String(r.out, StandardCharsets.UTF_8), r.err);
+    }
+
+    /** Runs {@code git args…} in {@code dir} with {@code input} on its stdin. */
+    public static Result run(Path dir, List<String> args, byte[] input) throws IOException {
+        Raw r = exec(dir, args, Map.of(), input);
+        return new Result(r.exitCode, new String(r.out, StandardCharsets.UTF_8), r.err);
+    }
+
+    /** The bytes of a blob, exactly (no decoding), or {@code null} when git cannot show it. */
+    public static byte[] blob(Path dir, String object) throws IOException {
+        Raw r = exec(dir, List.of("cat-file", "blob", object), Map.of(), null);
+        return r.exitCode == 0 ? r.out : null;
+    }
+
+    private record Raw(int exitCode, byte[] out, String err) {
+    }
+
+    private static Raw exec(Path dir, List<String> args, Map<String, String> env, byte[] input) throws IOException {
         List<String> command = new ArrayList<>(args.size() + 1);
         command.add("git");
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        if (input == null) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        }
         pb.environment().putAll(env);
         Process p;
         try {
@@ -52,11 +75,20 @@ public final class Git {
         // stderr is small; read it on a virtual thread so neither pipe can fill up
         ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
         Thread errReader = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), errBytes));
+        if (input != null) {
+            Thread.ofVirtual().start(() -> {
+                try (OutputStream stdin = p.getOutputStream()) {
+                    stdin.write(input);
+                } catch (IOException e) {
+                    // git stopped reading: its exit code says why
+                }
+            });
+        }
         byte[] out = p.getInputStream().readAllBytes();
         try {
             int code = p.waitFor();
             errReader.join();
-            return new Result(code, new String(out, StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+            return new Raw(code, out, errBytes.toString(StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             p.destroy();
             Thread.currentThread().interrupt();

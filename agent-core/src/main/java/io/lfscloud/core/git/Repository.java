@@ -1,5 +1,6 @@
 package io.lfscloud.core.git;
 
+import io.lfscloud.core.Log;
 import io.lfscloud.core.meta.UrlPolicy;
 import io.lfscloud.core.meta.UrlRefusedException;
 import io.lfscloud.spi.BackendConfig;
@@ -19,15 +20,18 @@ import java.util.Optional;
  */
 public final class Repository {
 
-    /** The committed settings file, git-config format. */
-    public static final String SHARED_CONFIG = ".lfs-meta/config";
+    /** The committed settings file, git-config format (see {@link CommittedConfig}). */
+    public static final String SHARED_CONFIG = CommittedConfig.PATH;
+
+    /** Each process says once what it withholds from the committed file. */
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final Path workTree;
     private final Path lfsDir;
     private final ConfigValues local;
-    private final ConfigValues shared;
+    private final CommittedConfig shared;
 
-    private Repository(Path workTree, Path lfsDir, ConfigValues local, ConfigValues shared) {
+    private Repository(Path workTree, Path lfsDir, ConfigValues local, CommittedConfig shared) {
         this.workTree = workTree;
         this.lfsDir = lfsDir;
         this.local = local;
@@ -40,6 +44,15 @@ public final class Repository {
      * @throws IOException with a one-line message when {@code dir} is not in a git repository
      */
     public static Repository open(Path dir) throws IOException {
+        return open(dir, true);
+    }
+
+    /**
+     * Opens the repository containing {@code dir}.
+     *
+     * @param warn say (once per process, on stderr) which committed settings are withheld
+     */
+    public static Repository open(Path dir, boolean warn) throws IOException {
         Git.Result paths = Git.run(dir, List.of("rev-parse", "--path-format=absolute",
                 "--git-common-dir", "--show-toplevel"));
         if (!paths.ok()) {
@@ -61,29 +74,12 @@ public final class Repository {
         if (storage.isPresent() && !storage.get().isBlank()) {
             lfsDir = gitDir.resolve(storage.get().strip()); // git-lfs: relative to the git dir
         }
-        return new Repository(workTree, lfsDir, local, readShared(workTree));
-    }
-
-    /**
-     * The committed {@code .lfs-meta/config}: from the working tree, or, when it is not
-     * checked out yet (git-lfs smudges during a clone before later files exist), from HEAD.
-     */
-    private static ConfigValues readShared(Path workTree) throws IOException {
-        Path file = workTree.resolve(SHARED_CONFIG);
-        List<String> args;
-        if (Files.isRegularFile(file)) {
-            args = List.of("config", "-z", "--file", file.toString(), "--list");
-        } else {
-            args = List.of("config", "-z", "--blob", "HEAD:" + SHARED_CONFIG, "--list");
+        CommittedConfig shared = CommittedConfig.read(workTree, local);
+        String warning = shared.warning();
+        if (warn && warning != null && !WARNED.getAndSet(true)) {
+            Log.warn(warning);
         }
-        Git.Result r = Git.run(workTree, args);
-        if (!r.ok()) {
-            if (Files.isRegularFile(file)) {
-                throw new IOException("cannot read " + SHARED_CONFIG + ": " + r.firstErrorLine());
-            }
-            return ConfigValues.EMPTY; // no committed config: fine
-        }
-        return ConfigValues.parseNulSeparated(r.out());
+        return new Repository(workTree, lfsDir, local, shared);
     }
 
     public Path workTree() {
@@ -100,10 +96,18 @@ public final class Repository {
         return lfsDir.resolve("tmp");
     }
 
-    /** A setting: git config first, then the committed {@code .lfs-meta/config}. */
+    /**
+     * A setting: the user's git config first, then the committed {@code .lfs-meta/config}
+     * for the keys a repository may set (all of them once the user trusts the file).
+     */
     public Optional<String> setting(String key) {
         Optional<String> v = local.get(key);
         return v.isPresent() ? v : shared.get(key);
+    }
+
+    /** The committed settings file and what of it is withheld. */
+    public CommittedConfig committed() {
+        return shared;
     }
 
     /** The settings as backends see them; redirects are held to the same URL policy as records. */

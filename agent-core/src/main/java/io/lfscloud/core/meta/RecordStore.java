@@ -29,15 +29,29 @@ public final class RecordStore {
         this.workTree = workTree;
     }
 
-    /** The record of {@code oid}, if the repository tracks it remotely. */
+    /** The record of {@code oid}, if the repository tracks it remotely: the working tree's, else one from history. */
     public Optional<RemoteRecord> find(String oid) throws IOException, InvalidRecordException {
+        Optional<RemoteRecord> r = findInWorkTree(oid);
+        return r.isPresent() ? r : findInHistory(oid);
+    }
+
+    /** The record of {@code oid} in the checked-out working tree: the checkout's own word. */
+    public Optional<RemoteRecord> findInWorkTree(String oid) throws IOException, InvalidRecordException {
         String rel = MetaLayout.sha256Path(oid);
         Path file = workTree.resolve(rel);
         try {
             return Optional.of(checked(RemoteRecord.parse(Files.readString(file), rel), oid, rel));
         } catch (NoSuchFileException e) {
-            // not in the working tree: look in history
+            return Optional.empty();
         }
+    }
+
+    /**
+     * The newest record of {@code oid} in any commit reachable from any ref: written by whoever
+     * could push any branch, so a fallback only, never an override of the store.
+     */
+    public Optional<RemoteRecord> findInHistory(String oid) throws IOException, InvalidRecordException {
+        String rel = MetaLayout.sha256Path(oid);
         String commit = history().get(rel);
         if (commit == null) {
             return Optional.empty();

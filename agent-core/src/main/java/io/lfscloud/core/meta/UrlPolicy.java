@@ -47,6 +47,23 @@ public final class UrlPolicy {
         }
     }
 
+    /**
+     * Refuses a store URL the agent must not contact: one carrying credentials, or on a
+     * link-local or cloud metadata host. A {@code file:} store is fine (objects there are
+     * content-addressed and hashed on the way in and out).
+     */
+    public static void checkStore(URI url, BackendConfig settings) throws UrlRefusedException {
+        if (url.getRawUserInfo() != null) {
+            throw new UrlRefusedException("refusing store " + url.getScheme() + "://" + url.getHost()
+                    + "/…: the URL carries credentials (user info); each store's own credential chain authenticates");
+        }
+        String host = url.getHost();
+        if (host != null && !isTrue(settings, ALLOW_PRIVATE) && isMetadataHost(host)) {
+            throw new UrlRefusedException("refusing store " + url + ": " + host + " is a link-local or cloud metadata"
+                    + " address; if this is intended, allow it with 'git config " + ALLOW_PRIVATE + " true'");
+        }
+    }
+
     /** Refuses URLs that must never be written into a record (credentials in them). */
     public static void checkTrack(URI url) throws UrlRefusedException {
         if (url.getRawUserInfo() != null) {
@@ -89,7 +106,6 @@ public final class UrlPolicy {
     }
 
     private static boolean isTrue(BackendConfig settings, String key) {
-        return settings.get(key).map(v -> v.equalsIgnoreCase("true") || v.equals("1") || v.equalsIgnoreCase("yes"))
-                .orElse(false);
+        return settings.flag(key, false);
     }
 }

@@ -174,9 +174,26 @@ public final class BackendRegistry implements AutoCloseable {
         if (home != null && !home.isBlank()) {
             roots.add(Path.of(home, "plugins"));
         }
-        roots.addAll(PluginHost.parsePath(System.getenv("LFS_CLOUD_PLUGIN_PATH")));
-        configuredPath.ifPresent(p -> roots.addAll(PluginHost.parsePath(p)));
+        roots.addAll(absoluteOnly(PluginHost.parsePath(System.getenv("LFS_CLOUD_PLUGIN_PATH")), "LFS_CLOUD_PLUGIN_PATH"));
+        configuredPath.ifPresent(p -> roots.addAll(absoluteOnly(PluginHost.parsePath(p), "lfs-cloud.pluginPath")));
         return roots;
+    }
+
+    /**
+     * Plugin folders must be absolute: git-lfs runs the agent inside the repository, so a
+     * relative folder would load code from whatever repository the user happens to be in.
+     */
+    private static List<Path> absoluteOnly(List<Path> folders, String source) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : folders) {
+            if (p.isAbsolute()) {
+                out.add(p);
+            } else {
+                Log.warn(source + " entry '" + p + "' is not an absolute path; ignored (a relative folder would load"
+                        + " code from the repository you are in)");
+            }
+        }
+        return out;
     }
 
     private static void addEmbedded(ServiceLoader<StorageBackendProvider> loader, List<Found> found, List<Broken> broken) {

@@ -1,0 +1,252 @@
+package io.lfscloud.core.git;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The committed {@code .lfs-meta/config}: settings that travel with the repository, written
+ * by whoever can push to it. This is the one place that decides what a repository may set.
+ *
+ * <p>The <em>safe keys</em> ({@link #SAFE_KEYS}: the store's URL and tunables whose values
+ * backends bound) are honoured as committed. Every other key (plugin folders, URL-policy
+ * switches, endpoints, which decide where code comes from and where credentials go) is
+ * honoured only once the user has trusted this file's exact content with
+ * {@code git lfs-cloud trust}, which records its SHA-256 in the repository's git config
+ * ({@value #TRUST_KEY}); a changed file needs trust again. Until then such keys read as
+ * unset, and {@link #refused()} names them.
+ *
+ * <p>The file is read without following a symlink, at most {@value #MAX_BYTES} bytes, and
+ * parsed by git with includes off: a committed file cannot make lfs-cloud read another file.
+ */
+public final class CommittedConfig {
+
+    /** Where the file lives, relative to the working tree. */
+    public static final String PATH = ".lfs-meta/config";
+
+    /** The user's git config key that holds the SHA-256 of the committed file they trusted. */
+    public static final String TRUST_KEY = "lfs-cloud.trustedConfig";
+
+    /** Larger files are not read: a settings file is a few lines. */
+    static final int MAX_BYTES = 64 * 1024;
+
+    /** What a repository may set without the user's trust (canonical key names, see {@link ConfigValues#normalize}). */
+    public static final Set<String> SAFE_KEYS = Set.of(
+            "lfs-cloud.store",
+            "lfs-cloud.http.timeoutseconds",
+            "lfs-cloud.s3.region",
+            "lfs-cloud.s3.pathstyle",
+            "lfs-cloud.s3.multipartthreshold",
+            "lfs-cloud.s3.partsize",
+            "lfs-cloud.s3.uploadconcurrency",
+            "lfs-cloud.s3.downloadpartsize",
+            "lfs-cloud.s3.downloadconcurrency",
+            "lfs-cloud.s3.timeoutseconds");
+
+    /** How known keys are spelled in messages (git reports section and variable names in lower case). */
+    private static final List<String> KNOWN_KEYS = List.of(
+            "lfs-cloud.store", "lfs-cloud.pluginPath", "lfs-cloud.allowFileUrls", "lfs-cloud.allowMetadataHosts",
+            "lfs-cloud.trustedConfig", "lfs-cloud.http.timeoutSeconds", "lfs-cloud.s3.endpoint", "lfs-cloud.s3.region",
+            "lfs-cloud.s3.pathStyle", "lfs-cloud.s3.multipartThreshold", "lfs-cloud.s3.partSize",
+            "lfs-cloud.s3.uploadConcurrency", "lfs-cloud.s3.downloadPartSize", "lfs-cloud.s3.downloadConcurrency",
+            "lfs-cloud.s3.timeoutSeconds");
+
+    /** {@code key} as the documentation spells it, when it is a known key. */
+    public static String displayName(String key) {
+        String canonical = ConfigValues.normalize(key);
+        for (String k : KNOWN_KEYS) {
+            if (ConfigValues.normalize(k).equals(canonical)) {
+                return k;
+            }
+        }
+        return key;
+    }
+
+    static final CommittedConfig NONE = new CommittedConfig(ConfigValues.EMPTY, null, false, null);
+
+    private final ConfigValues values;
+    private final String sha256;
+    private final boolean trusted;
+    private final String problem;
+
+    private CommittedConfig(ConfigValues values, String sha256, boolean trusted, String problem) {
+        this.values = values;
+        this.sha256 = sha256;
+        this.trusted = trusted;
+        this.problem = problem;
+    }
+
+    /**
+     * Reads the file from the working tree or, when it is not checked out there (git-lfs
+     * smudges during a clone before later files exist), from HEAD.
+     *
+     * @param user the user's own git config, for {@value #TRUST_KEY}
+     */
+    static CommittedConfig read(Path workTree, ConfigValues user) throws IOException {
+        byte[] content;
+        try {
+            content = readWorkTree(workTree.resolve(PATH));
+        } catch (NoSuchFileException e) {
+            content = readHead(workTree);
+            if (content == null) {
+                return NONE;
+            }
+        } catch (Unusable e) {
+            return new CommittedConfig(ConfigValues.EMPTY, null, false, e.getMessage());
+        }
+        String sha = sha256(content);
+        boolean trusted = user.get(TRUST_KEY).map(v -> v.strip().equalsIgnoreCase(sha)).orElse(false);
+        Git.Result r = Git.run(workTree, List.of("config", "--no-includes", "--file", "-", "--list", "-z"), content);
+        if (!r.ok()) {
+            return new CommittedConfig(ConfigValues.EMPTY, sha, trusted, PATH + " is not a git config file ("
+                    + r.firstErrorLine() + "); its settings are ignored");
+        }
+        return new CommittedConfig(ConfigValues.parseNulSeparated(r.out()), sha, trusted, null);
+    }
+
+    /** A file that exists but must not be read: not a regular file, or too large. */
+    private static final class Unusable extends IOException {
+        Unusable(String message) {
+            super(message);
+        }
+    }
+
+    private static byte[] readWorkTree(Path file) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.isRegularFile()) {
+            throw new Unusable(PATH + " is " + (a.isSymbolicLink() ? "a symbolic link" : "not a regular file")
+                    + "; its settings are ignored");
+        }
+        if (a.size() > MAX_BYTES) {
+            throw new Unusable(PATH + " is larger than " + MAX_BYTES / 1024 + " KiB; its settings are ignored");
+        }
+        try (SeekableByteChannel ch = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+             InputStream in = Channels.newInputStream(ch)) {
+            byte[] b = in.readNBytes(MAX_BYTES + 1);
+            if (b.length > MAX_BYTES) {
+                throw new Unusable(PATH + " is larger than " + MAX_BYTES / 1024 + " KiB; its settings are ignored");
+            }
+            return b;
+        }
+    }
+
+    /** The file as committed at HEAD, or {@code null} when there is none (or no HEAD yet). */
+    private static byte[] readHead(Path workTree) throws IOException {
+        Git.Result entry = Git.run(workTree, List.of("ls-tree", "-l", "HEAD", "--", PATH));
+        String line = entry.out().strip();
+        if (!entry.ok() || line.isEmpty()) {
+            return null;
+        }
+        // <mode> SP <type> SP <object> SP+ <size> TAB <path>
+        String[] f = line.split("\t", 2)[0].split(" +");
+        if (f.length != 4 || !f[0].equals("100644") && !f[0].equals("100755") || !f[1].equals("blob")) {
+            return null; // a symlink or a folder is no settings file
+        }
+        long size;
+        try {
+            size = Long.parseLong(f[3]);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (size > MAX_BYTES) {
+            return null;
+        }
+        return Git.blob(workTree, f[2]);
+    }
+
+    static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether a repository may set {@code key} without the user's trust. */
+    public static boolean isSafe(String key) {
+        return SAFE_KEYS.contains(ConfigValues.normalize(key).toLowerCase(Locale.ROOT));
+    }
+
+    /** A setting as lfs-cloud may use it: safe keys always, the others only when trusted. */
+    public Optional<String> get(String key) {
+        return trusted || isSafe(key) ? values.get(key) : Optional.empty();
+    }
+
+    /** Whether there is a committed file at all. */
+    public boolean present() {
+        return sha256 != null;
+    }
+
+    /** The SHA-256 of the file's bytes, which {@code git lfs-cloud trust} records; {@code null} without a file. */
+    public String sha256() {
+        return sha256;
+    }
+
+    /** Whether the user trusted exactly this content. */
+    public boolean trusted() {
+        return trusted;
+    }
+
+    /** Why the file could not be used at all, or {@code null}. */
+    public String problem() {
+        return problem;
+    }
+
+    /** The lfs-cloud keys the file sets that need trust, sorted (empty once trusted). */
+    public List<String> untrustedKeys() {
+        Set<String> keys = new TreeSet<>();
+        for (String k : values.keys()) {
+            if (k.startsWith("lfs-cloud.") && !isSafe(k)) {
+                keys.add(displayName(k));
+            }
+        }
+        return new ArrayList<>(keys);
+    }
+
+    /** What {@link #get} withholds: the untrusted keys, or none once trusted. */
+    public List<String> refused() {
+        return trusted ? List.of() : untrustedKeys();
+    }
+
+    /** Every lfs-cloud key and value the file sets, for {@code trust} to show. */
+    public List<String[]> entries() {
+        List<String[]> out = new ArrayList<>();
+        for (String k : values.keys()) {
+            if (k.startsWith("lfs-cloud.")) {
+                out.add(new String[] {displayName(k), values.get(k).orElse("")});
+            }
+        }
+        out.sort((a, b) -> a[0].compareTo(b[0]));
+        return out;
+    }
+
+    /** The one warning line about withheld keys (or an unusable file), or {@code null} when there is nothing to say. */
+    public String warning() {
+        if (problem != null) {
+            return problem;
+        }
+        List<String> refused = refused();
+        if (refused.isEmpty()) {
+            return null;
+        }
+        return "ignoring " + String.join(", ", refused) + " from the committed " + PATH
+                + " (a repository may not set " + (refused.size() == 1 ? "it" : "them")
+                + " until you trust it): review it and run 'git lfs-cloud trust'";
+    }
+}
