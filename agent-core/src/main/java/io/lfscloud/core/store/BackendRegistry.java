@@ -182,11 +182,15 @@ public final class BackendRegistry implements AutoCloseable {
     /**
      * Plugin folders must be absolute: git-lfs runs the agent inside the repository, so a
      * relative folder would load code from whatever repository the user happens to be in.
+     * A folder that does not exist is said once, not silently skipped.
      */
     private static List<Path> absoluteOnly(List<Path> folders, String source) {
         List<Path> out = new ArrayList<>();
         for (Path p : folders) {
             if (p.isAbsolute()) {
+                if (!java.nio.file.Files.isDirectory(p)) {
+                    Log.warn(source + " names " + p + ", which is not a folder; ignored");
+                }
                 out.add(p);
             } else {
                 Log.warn(source + " entry '" + p + "' is not an absolute path; ignored (a relative folder would load"

@@ -77,4 +77,20 @@ class BackendRegistryTest {
         StorageBackend b = registry.backendFor(URI.create("http://example.org/b"), BackendConfig.EMPTY);
         assertSame(a, b);
     }
+
+    @Test
+    void pluginFoldersMustBeAbsoluteAndMissingOnesAreSaid() {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        io.lfscloud.core.Log.setStream(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            List<Path> roots = BackendRegistry.pluginRoots(java.util.Optional.of("tools/plugins:/no/such/folder"));
+            assertTrue(roots.contains(Path.of("/no/such/folder")), roots.toString());
+            assertTrue(roots.stream().noneMatch(p -> p.toString().equals("tools/plugins")), roots.toString());
+            String said = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(said.contains("lfs-cloud.pluginPath entry 'tools/plugins' is not an absolute path; ignored"), said);
+            assertTrue(said.contains("lfs-cloud.pluginPath names /no/such/folder, which is not a folder"), said);
+        } finally {
+            io.lfscloud.core.Log.setStream(System.err);
+        }
+    }
 }
