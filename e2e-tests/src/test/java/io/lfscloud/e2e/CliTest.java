@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,8 +41,8 @@ class CliTest {
         for (int i = 0; i < 2; i++) {
             sb.run(repo, "git", "lfs-cloud", "install").ok();
         }
-        assertEquals(Sandbox.LAUNCHER.toString(), config(repo, "--local", "--get-all", "lfs.customtransfer.lfs-cloud.path"),
-                "one value, the launcher's own absolute path");
+        assertEquals("git-lfs-cloud", config(repo, "--local", "--get-all", "lfs.customtransfer.lfs-cloud.path"),
+                "one value, the command as found on PATH (so that moving or upgrading the install keeps working)");
         assertEquals("agent", config(repo, "--local", "--get-all", "lfs.customtransfer.lfs-cloud.args"));
         assertEquals("lfs-cloud", config(repo, "--local", "--get-all", "lfs.standalonetransferagent"));
         assertTrue(Files.exists(repo.resolve(".git/hooks/pre-push")), "git-lfs hooks are installed");
@@ -51,17 +52,20 @@ class CliTest {
 
     @Test
     void installGlobalWritesTheUsersConfigFromAnywhere() {
-        sb.run(tmp, "git", "lfs-cloud", "install", "--global", "--store", "file:///srv/lfs").ok();
+        Path store = tmp.resolve("global-store");
+        sb.run(tmp, "git", "lfs-cloud", "install", "--global", "--store", store.toUri().toString(), "--create").ok();
         assertEquals("lfs-cloud", config(tmp, "--global", "--get", "lfs.standalonetransferagent"));
-        assertEquals("file:///srv/lfs/", config(tmp, "--global", "--get", "lfs-cloud.store"));
+        assertEquals(store.toUri().toString(), config(tmp, "--global", "--get", "lfs-cloud.store"));
+        assertTrue(Files.isDirectory(store), "--create made the folder");
         assertEquals("git-lfs filter-process", config(tmp, "--global", "--get", "filter.lfs.process"));
     }
 
     @Test
     void installStoreSharedWritesTheCommittedConfig() throws IOException {
-        sb.run(repo, "git", "lfs-cloud", "install", "--store", "/srv/lfs", "--shared").ok();
+        Path store = Files.createDirectories(tmp.resolve("shared-store"));
+        sb.run(repo, "git", "lfs-cloud", "install", "--store", store.toString(), "--shared").ok();
         String shared = Files.readString(repo.resolve(".lfs-meta/config"));
-        assertTrue(shared.contains("store = file:///srv/lfs/"), shared);
+        assertTrue(shared.contains("store = " + store.toUri()), shared);
         assertEquals("", config(repo, "--local", "--get", "lfs-cloud.store"), "not in .git/config");
     }
 
@@ -72,6 +76,44 @@ class CliTest {
         assertTrue(r.err().contains("gopher://host/x") && r.err().contains("installed backends: file (file)"), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
         assertEquals("", config(repo, "--get", "lfs-cloud.store"));
+    }
+
+    @Test
+    void installChecksTheStoreFirstAndARefusedStoreChangesNothing() throws IOException {
+        Path missing = tmp.resolve("unmounted/share");
+        Sandbox.Result r = sb.run(repo, "git", "lfs-cloud", "install", "--store", missing.toUri().toString());
+        assertEquals(1, r.exitCode(), r.all());
+        assertTrue(r.err().contains("does not exist") && r.err().contains("--create"), r.err());
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        Sandbox.Result notFolder = sb.run(repo, "git", "lfs-cloud", "install", "--store", file.toUri().toString());
+        assertTrue(notFolder.err().contains("is not a folder"), notFolder.err());
+        Sandbox.Result https = sb.run(repo, "git", "lfs-cloud", "install", "--store", "https://data.example.org/lfs");
+        assertEquals(2, https.exitCode(), https.all());
+        assertTrue(https.err().contains("read-only"), https.err());
+        for (String key : new String[] {"lfs-cloud.store", "lfs.customtransfer.lfs-cloud.path", "lfs.standalonetransferagent"}) {
+            assertEquals("", config(repo, "--get", key), key + " was written although the store was refused");
+        }
+        assertFalse(Files.exists(missing), "nothing created without --create");
+        sb.run(repo, "git", "lfs-cloud", "install", "--store", missing.toUri().toString(), "--create").ok();
+        assertTrue(Files.isDirectory(missing));
+    }
+
+    @Test
+    void uninstallRemovesWhatInstallAdded() {
+        sb.run(repo, "git", "lfs-cloud", "install", "--protocol", "2").ok();
+        Sandbox.Result r = sb.run(repo, "git", "lfs-cloud", "uninstall").ok();
+        assertTrue(r.out().contains("lfs.customtransfer.lfs-cloud.* removed"), r.out());
+        assertEquals("", config(repo, "--local", "--get-regexp", "^lfs\\.customtransfer\\.lfs-cloud\\."));
+        assertEquals("", config(repo, "--local", "--get", "lfs.standalonetransferagent"));
+        assertEquals("git-lfs filter-process", config(repo, "--get", "filter.lfs.process"), "git-lfs itself stays");
+        assertTrue(sb.run(repo, "git", "lfs-cloud", "uninstall").ok().out().contains("nothing removed"));
+    }
+
+    @Test
+    void aLauncherNotOnPathIsWrittenAbsoluteWithAWarning() {
+        Sandbox.Result r = sb.run(repo, Map.of("PATH", "/usr/bin:/bin"), Sandbox.LAUNCHER.toString(), "install").ok();
+        assertEquals(Sandbox.LAUNCHER.toString(), config(repo, "--local", "--get", "lfs.customtransfer.lfs-cloud.path"));
+        assertTrue(r.all().contains("not first on your PATH") && r.all().contains("run install again"), r.all());
     }
 
     @Test

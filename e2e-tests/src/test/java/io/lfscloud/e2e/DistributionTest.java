@@ -91,9 +91,25 @@ class DistributionTest {
         moved.git(p.work(), "add", ".").ok();
         moved.git(p.work(), "commit", "-q", "-m", "x").ok();
         moved.git(p.work(), "push", "-q", "origin", "main").ok();
-        assertEquals(product.resolve("bin/git-lfs-cloud").toString(),
-                moved.git(p.work(), "config", "lfs.customtransfer.lfs-cloud.path").out().strip());
+        assertEquals("git-lfs-cloud", moved.git(p.work(), "config", "lfs.customtransfer.lfs-cloud.path").out().strip(),
+                "found on PATH, so that an upgrade or a move needs no new install");
         moved.run(tmp, "git", "lfs-cloud", "clone", p.origin().toString(), tmp.resolve("c").toString()).ok();
         assertEquals(oid, Sandbox.sha256(tmp.resolve("c/x.bin")));
+
+        // upgrade: a newer build extracted beside it, PATH moved there, the old one gone
+        Path newer = Files.createDirectories(tmp.resolve("somewhere else/opt-new"));
+        moved.run(newer, "tar", "-xzf", tarball().toString()).ok();
+        Path upgraded;
+        try (Stream<Path> s = Files.list(newer)) {
+            upgraded = s.findFirst().orElseThrow();
+        }
+        moved.run(tmp, "rm", "-rf", product.toString()).ok();
+        Sandbox after = new Sandbox(tmp.resolve("sb-upgraded"), upgraded);
+        String oid2 = Sandbox.writeRandom(p.work().resolve("y.bin"), 50_000, 6);
+        after.git(p.work(), "add", ".").ok();
+        after.git(p.work(), "commit", "-q", "-m", "y").ok();
+        after.git(p.work(), "push", "-q", "origin", "main").ok();
+        after.git(tmp.resolve("c"), "pull", "-q").ok();
+        assertEquals(oid2, Sandbox.sha256(tmp.resolve("c/y.bin")));
     }
 }

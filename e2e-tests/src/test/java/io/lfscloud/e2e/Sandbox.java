@@ -154,7 +154,7 @@ final class Sandbox {
         Path store = root.resolve(name + "-store");
         git(root, "init", "-q", "--bare", origin.toString()).ok();
         git(root, "init", "-q", work.toString()).ok();
-        run(work, "git", "lfs-cloud", "install", "--store", store.toUri().toString(), "--shared").ok();
+        run(work, "git", "lfs-cloud", "install", "--store", store.toUri().toString(), "--shared", "--create").ok();
         git(work, "lfs", "track", "*.bin").ok();
         git(work, "remote", "add", "origin", origin.toString()).ok();
         return new Project(origin, work, store);

@@ -18,6 +18,7 @@ import java.util.Properties;
         subcommands = {
                 AgentCommand.class,
                 InstallCommand.class,
+                UninstallCommand.class,
                 CloneCommand.class,
                 RemoteCommands.Track.class,
                 RemoteCommands.Resolve.class,

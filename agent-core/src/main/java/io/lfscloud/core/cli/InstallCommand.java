@@ -17,12 +17,20 @@ final class InstallCommand implements Callable<Integer> {
     boolean global;
 
     @Option(names = "--store", paramLabel = "URL",
-            description = "Also set the default store (lfs-cloud.store), e.g. file:///srv/lfs or s3://bucket/prefix.")
+            description = {"Also set the default store (lfs-cloud.store), e.g. file:///srv/lfs or s3://bucket/prefix.",
+                    "It is checked first: a folder must exist (or --create) and be writable, https: is read-only and"
+                            + " refused, other stores must answer a metadata request (or --no-check)."})
     String store;
 
     @Option(names = "--shared",
             description = "Write --store to the committed .lfs-meta/config, so that every clone uses it.")
     boolean shared;
+
+    @Option(names = "--create", description = "With a folder --store: create the folder when it does not exist.")
+    boolean create;
+
+    @Option(names = "--no-check", description = "With --store: set it without asking the store whether it answers.")
+    boolean noCheck;
 
     @Option(names = "--protocol", paramLabel = "N",
             description = "Custom transfer protocol version git-lfs should offer (1 or 2). Version 2 is for"
@@ -54,9 +62,14 @@ final class InstallCommand implements Callable<Integer> {
         if (concurrencyMode != null && (protocol == null || protocol != 2)) {
             throw new CliException("--concurrency-mode needs --protocol 2", Cli.USAGE, null);
         }
+        if ((create || noCheck) && store == null) {
+            throw new CliException((create ? "--create" : "--no-check") + " needs --store URL", Cli.USAGE, null);
+        }
         if (!global) {
             dir = Installer.topLevel(dir);
         }
+        // the store is checked first: a store that cannot work changes nothing
+        String storeRoot = store == null ? null : Installer.checkStore(dir, store, create, !noCheck);
         for (String line : Installer.install(dir, global)) {
             System.out.println(line);
         }
@@ -64,7 +77,7 @@ final class InstallCommand implements Callable<Integer> {
             System.out.println(Installer.setProtocol(dir, global, protocol, concurrencyMode));
         }
         if (store != null) {
-            System.out.println(Installer.setStore(dir, global, shared, store));
+            System.out.println(Installer.setStore(dir, global, shared, storeRoot));
         }
         return 0;
     }

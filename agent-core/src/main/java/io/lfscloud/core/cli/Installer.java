@@ -4,9 +4,11 @@ import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.core.store.StoreLayout;
+import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,10 +23,50 @@ final class Installer {
     private Installer() {
     }
 
-    /** The command git-lfs should run: the launcher that started us, or the one on PATH. */
-    static String launcherPath() {
+    /** The command's name, as git finds it on PATH ({@code git lfs-cloud}). */
+    static final String COMMAND = "git-lfs-cloud";
+
+    /**
+     * The command git-lfs should run: {@value #COMMAND}, found on PATH, when PATH leads to the
+     * launcher that started us, so that moving or upgrading the install (a new folder on PATH)
+     * needs no new install; otherwise the launcher's absolute path, with a warning.
+     */
+    static String launcherPath(List<String> warnings) {
         String launcher = System.getProperty("lfscloud.launcher");
-        return launcher == null || launcher.isBlank() ? "git-lfs-cloud" : launcher;
+        if (launcher == null || launcher.isBlank()) {
+            return COMMAND;
+        }
+        Path self = Path.of(launcher);
+        Path onPath = onPath(COMMAND);
+        try {
+            if (onPath != null && Files.isSameFile(onPath, self)) {
+                return COMMAND;
+            }
+        } catch (IOException e) {
+            // fall through to the absolute path
+        }
+        warnings.add("warning: " + self.getParent() + " is not first on your PATH for " + COMMAND + ", so the agent is set"
+                + " to the absolute path " + self + "; put that folder on PATH and run install again, or the setting"
+                + " breaks when this install moves or is upgraded");
+        return self.toString();
+    }
+
+    /** The first executable {@code name} on PATH, or {@code null}. */
+    static Path onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(dir, name);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     /**
@@ -44,29 +86,117 @@ final class Installer {
                     + " (is git-lfs installed?)");
         }
         done.add("git-lfs filters and hooks installed (" + scope.substring(2) + ")");
-        setConfig(dir, scope, "lfs.customtransfer." + AGENT_NAME + ".path", launcherPath());
+        String command = launcherPath(done);
+        setConfig(dir, scope, "lfs.customtransfer." + AGENT_NAME + ".path", command);
         setConfig(dir, scope, "lfs.customtransfer." + AGENT_NAME + ".args", "agent");
         setConfig(dir, scope, "lfs.standalonetransferagent", AGENT_NAME);
-        done.add("transfer agent '" + AGENT_NAME + "' -> " + launcherPath() + " agent");
+        done.add("transfer agent '" + AGENT_NAME + "' -> " + command + " agent");
         return done;
     }
 
     /**
-     * Sets the default store, after checking that an installed backend accepts its URL.
+     * Removes what {@link #install} set for lfs-cloud (the agent's settings), leaving
+     * git-lfs's own filters and hooks and the store settings alone.
      *
-     * @param shared write it to the committed {@code .lfs-meta/config} instead of git config
+     * @return lines describing what was removed
      */
-    static String setStore(Path dir, boolean global, boolean shared, String url) {
+    static List<String> uninstall(Path dir, boolean global) {
+        String scope = global ? "--global" : "--local";
+        List<String> done = new ArrayList<>();
+        Git.Result agent = git(dir, List.of("config", scope, "--get", "lfs.standalonetransferagent"));
+        if (agent.ok() && agent.out().strip().equals(AGENT_NAME)) {
+            git(dir, List.of("config", scope, "--unset-all", "lfs.standalonetransferagent"));
+            done.add("lfs.standalonetransferagent removed");
+        }
+        Git.Result section = git(dir, List.of("config", scope, "--remove-section", "lfs.customtransfer." + AGENT_NAME));
+        if (section.ok()) {
+            done.add("lfs.customtransfer." + AGENT_NAME + ".* removed");
+        }
+        if (done.isEmpty()) {
+            done.add("lfs-cloud was not installed " + (global ? "for this user" : "in this repository") + "; nothing removed");
+        }
+        return done;
+    }
+
+    /**
+     * Checks that {@code url} can serve as the default store before anything is written: a
+     * backend accepts it, it can be written to (a {@code https:} store is read-only), a folder
+     * store exists and is a writable folder (created only with {@code create}), and other
+     * stores answer a metadata request.
+     *
+     * @return the store's root URL, as it is to be written
+     */
+    static String checkStore(Path dir, String url, boolean create, boolean probe) {
         StoreLayout layout;
         try {
             layout = StoreLayout.parse(url);
-            try (BackendRegistry registry = BackendRegistry.load(settingInRepository("lfs-cloud.pluginPath"))) {
-                registry.providerFor(layout.root());
+        } catch (StorageException e) {
+            throw new CliException(e.getMessage(), Cli.USAGE, e);
+        }
+        URI root = layout.root();
+        String scheme = root.getScheme() == null ? "" : root.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (scheme.equals("http") || scheme.equals("https")) {
+            throw new CliException(root + " cannot be the default store: " + scheme + ": stores are read-only (they serve"
+                    + " files tracked in place); give a store that can be written, such as file:// or s3://", Cli.USAGE, null);
+        }
+        try (BackendRegistry registry = BackendRegistry.load(settingInRepository("lfs-cloud.pluginPath"))) {
+            registry.providerFor(root);
+            if (scheme.equals("file")) {
+                checkFolder(Path.of(root), create);
+            } else if (probe) {
+                StorageBackend backend = registry.backendFor(root, userConfig(dir));
+                try {
+                    backend.stat(root.resolve(".lfs-cloud-install-probe"));
+                } catch (StorageException e) {
+                    if (e.kind() != StorageException.Kind.NOT_FOUND) {
+                        throw new CliException("the store " + root + " does not answer as it should: " + e.getMessage()
+                                + " (pass --no-check to set it anyway)", Cli.FAILURE, e);
+                    }
+                }
             }
         } catch (StorageException e) {
             throw new CliException(e.getMessage(), Cli.USAGE, e);
         }
-        String value = layout.root().toString();
+        return root.toString();
+    }
+
+    private static void checkFolder(Path folder, boolean create) {
+        if (!Files.exists(folder)) {
+            if (!create) {
+                throw new CliException("the store folder " + folder + " does not exist (an unmounted share?); create it,"
+                        + " or pass --create to have install create it", Cli.FAILURE, null);
+            }
+            try {
+                Files.createDirectories(folder);
+            } catch (IOException e) {
+                throw new CliException("cannot create the store folder " + folder + ": " + e.getMessage());
+            }
+        }
+        if (!Files.isDirectory(folder)) {
+            throw new CliException("the store " + folder + " is not a folder", Cli.FAILURE, null);
+        }
+        if (!Files.isWritable(folder)) {
+            throw new CliException("the store folder " + folder + " is not writable by you", Cli.FAILURE, null);
+        }
+    }
+
+    /** The lfs-cloud settings of the repository at {@code dir}, or the user's when it is none. */
+    private static io.lfscloud.spi.BackendConfig userConfig(Path dir) {
+        try {
+            return io.lfscloud.core.git.Repository.open(dir, false).backendConfig();
+        } catch (IOException e) {
+            Git.Result r = git(dir, List.of("config", "-z", "--get-regexp", "^lfs-cloud\\."));
+            io.lfscloud.core.git.ConfigValues values = io.lfscloud.core.git.ConfigValues.parseNulSeparated(r.ok() ? r.out() : "");
+            return values::get;
+        }
+    }
+
+    /**
+     * Sets the default store; {@code value} is what {@link #checkStore} returned.
+     *
+     * @param shared write it to the committed {@code .lfs-meta/config} instead of git config
+     */
+    static String setStore(Path dir, boolean global, boolean shared, String value) {
         if (shared) {
             Path top = topLevel(dir);
             Path file = top.resolve(Repository.SHARED_CONFIG);
