@@ -31,7 +31,7 @@ make_repo() {
   git init -q -b main "$work/$name-src"
   (
     cd "$work/$name-src"
-    git lfs-cloud install --store "file://$work/$name-store" --shared >/dev/null
+    git lfs-cloud install --store "file://$work/$name-store" --shared --create >/dev/null
     git lfs track '*.bin' >/dev/null
     python3 - "$count" "$size" <<'PY'
 import os, sys

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-mvn25 -q -DskipTests install "$@"
+mvn25 -q -DskipTests package "$@"
 echo "built: $(pwd)/distribution/target/lfs-cloud/bin/git-lfs-cloud"

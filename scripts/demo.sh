@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds lfs-cloud and shows it working: a scratch repository pushes LFS objects through
 # the agent into a folder store, and a fresh clone gets them back, with the real git-lfs.
-# Touches nothing outside a scratch folder (printed at the end).
+# Touches nothing outside a scratch folder (printed at the end), except that Maven keeps the
+# libraries it downloads in its own cache (~/.m2/repository), as every Maven build does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -11,7 +12,7 @@ need_package git-lfs git-lfs
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "Building lfs-cloud (JDK 25, Maven; tests skipped: scripts/test.sh runs them)"
-mvn25 -q -DskipTests install
+mvn25 -q -DskipTests package
 product=$(pwd)/distribution/target/lfs-cloud
 export PATH="$product/bin:$PATH"
 git lfs-cloud version
@@ -25,7 +26,7 @@ step "A bare origin, a working repository, and a folder store at $demo/store"
 git init -q -b main --bare origin.git
 git init -q -b main work
 cd work
-git lfs-cloud install --store "file://$demo/store" --shared
+git lfs-cloud install --store "file://$demo/store" --shared --create
 git lfs track '*.bin' '*.dat' >/dev/null
 
 step "Adding 5 small files and one of 20 MB, committing, pushing"
