@@ -286,6 +286,9 @@ class HostileRecordsTest {
         assertTrue(d.err().contains("data is a symbolic link"), d.err());
         assertEquals(List.of(), filesUnder(outsideSha), "nothing written outside the clone");
         assertEquals(List.of(), filesUnder(outsideData), "nothing written outside the clone");
+        Sandbox.Result verify = lfsCloud(clone, "verify");
+        assertEquals(1, verify.exitCode(), verify.all());
+        assertTrue(verify.out().contains("corrupt  .lfs-meta/sha256 is a symbolic link"), verify.out());
 
         // a record path that is a symlink itself is replaced, never written through
         Path clone2 = cloneOf(originWithLinks(Map.of(".lfs-meta/sha256/" + sha + ".json", victim, "c.bin", victim)));

@@ -88,7 +88,7 @@ public final class MetaFiles {
                 return List.of();
             }
         } catch (SafeFiles.Refused e) {
-            problems.add(rel + " is not read: " + e.getMessage());
+            problems.add(e.getMessage() + "; its records are not read");
             return List.of();
         }
         try (Stream<Path> s = Files.list(workTree.resolve(rel))) {
