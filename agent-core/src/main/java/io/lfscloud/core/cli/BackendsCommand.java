@@ -1,6 +1,7 @@
 package io.lfscloud.core.cli;
 
 import io.lfscloud.core.Log;
+import io.lfscloud.core.Printable;
 import io.lfscloud.core.store.BackendRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,14 +24,15 @@ final class BackendsCommand implements Callable<Integer> {
                 System.out.println("no storage backends found");
             }
             for (BackendRegistry.Found f : registry.providers()) {
-                System.out.printf("%-8s %-24s %s%n", f.provider().name(),
-                        String.join(",", f.provider().schemes().stream().sorted().toList()), f.origin());
+                // plugin names and folders may come from a repository: escaped
+                System.out.println(Printable.escape(String.format("%-8s %-24s %s", f.provider().name(),
+                        String.join(",", f.provider().schemes().stream().sorted().toList()), f.origin())));
                 if (Log.verbose()) {
-                    System.out.println("         loaded as: " + f.how());
+                    System.out.println("         loaded as: " + Printable.escape(f.how()));
                 }
             }
             for (BackendRegistry.Broken b : registry.broken()) {
-                System.out.println("BROKEN   " + b.origin() + ": " + b.problem());
+                System.out.println("BROKEN   " + Printable.escape(b.origin() + ": " + b.problem()));
             }
             return registry.broken().isEmpty() ? 0 : Cli.FAILURE;
         }

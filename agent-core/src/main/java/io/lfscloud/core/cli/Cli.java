@@ -1,6 +1,7 @@
 package io.lfscloud.core.cli;
 
 import io.lfscloud.core.Log;
+import io.lfscloud.core.Printable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,7 +62,7 @@ public final class Cli implements Runnable {
             PrintWriter err = commandLine.getErr();
             int code = e instanceof CliException c ? c.exitCode() : FAILURE;
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            err.println("git-lfs-cloud: error: " + message);
+            err.println("git-lfs-cloud: error: " + Printable.escape(message)); // may quote a repository's content
             if (Log.verbose()) {
                 e.printStackTrace(err);
             } else if (!(e instanceof CliException)) {

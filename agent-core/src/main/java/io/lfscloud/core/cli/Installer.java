@@ -2,6 +2,7 @@ package io.lfscloud.core.cli;
 
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
+import io.lfscloud.core.meta.SafeFiles;
 import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.core.store.StoreLayout;
 import io.lfscloud.spi.StorageBackend;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -201,9 +203,15 @@ final class Installer {
             Path top = topLevel(dir);
             Path file = top.resolve(Repository.SHARED_CONFIG);
             try {
+                // git config writes through links: .lfs-meta and its config must be real (a clone's may be anything)
+                SafeFiles.checkFolders(top, Repository.SHARED_CONFIG);
+                BasicFileAttributes a = SafeFiles.attributes(file);
+                if (a != null && !a.isRegularFile()) {
+                    throw new IOException(Repository.SHARED_CONFIG + " is not a regular file (a symbolic link?); refusing to write it");
+                }
                 Files.createDirectories(file.getParent());
             } catch (IOException e) {
-                throw new CliException("cannot create " + file.getParent() + ": " + e.getMessage());
+                throw new CliException("cannot write " + Repository.SHARED_CONFIG + ": " + e.getMessage());
             }
             setConfig(top, "--file=" + file, "lfs-cloud.store", value);
             return "default store " + value + " written to " + Repository.SHARED_CONFIG + " (commit it)";

@@ -1,5 +1,6 @@
 package io.lfscloud.core.cli;
 
+import io.lfscloud.core.Printable;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.meta.MetaFiles;
 import io.lfscloud.core.meta.RemoteCheck;
@@ -45,7 +46,7 @@ final class RemoteCommands {
         }
         return (path, done, total) -> {
             int pct = total == 0 ? 100 : (int) (done * 100 / total);
-            System.err.printf("\rhashing %s: %d%% (%d of %d MB)%s", path, pct, done >> 20, total >> 20,
+            System.err.printf("\rhashing %s: %d%% (%d of %d MB)%s", Printable.escape(path), pct, done >> 20, total >> 20,
                     done >= total ? "\n" : "");
             System.err.flush();
         };
@@ -135,17 +136,17 @@ final class RemoteCommands {
                 Tracker.Tracked t = new Tracker(repo, registry, terminalProgress())
                         .track(path, uri, new Tracker.Claims(size, etag, md5, sha256), defer, fetch, force);
                 if (t.how().equals("pending")) {
-                    System.out.println("pending  " + t.path() + "  " + t.record().url() + "  (ETag \"" + t.record().etag()
+                    out("pending  " + t.path() + "  " + t.record().url() + "  (ETag \"" + t.record().etag()
                             + "\"; run 'git lfs-cloud resolve' to finish)");
                 } else {
-                    System.out.println("tracked  " + t.path() + "  " + t.record().url() + "  sha256:" + t.record().sha256()
+                    out("tracked  " + t.path() + "  " + t.record().url() + "  sha256:" + t.record().sha256()
                             + "  " + t.record().size() + " bytes  (" + t.how() + ")");
                     if (!t.local()) {
                         System.err.println("note: the object stays at its URL, not in this clone; lfs.allowincompletepush"
                                 + " is set so that git-lfs lets such commits be pushed");
                     }
                 }
-                System.err.println("commit " + t.path() + ", .gitattributes and .lfs-meta/ to share it");
+                err("commit " + t.path() + ", .gitattributes and .lfs-meta/ to share it");
                 return 0;
             } catch (TrackException e) {
                 throw new CliException(e.getMessage());
@@ -153,13 +154,26 @@ final class RemoteCommands {
         }
     }
 
+    /**
+     * One line on stdout. Paths, URLs, ETags and messages come from records and servers: every
+     * line is escaped ({@link Printable}) so that none can steer the terminal.
+     */
+    static void out(String line) {
+        System.out.println(Printable.escape(line));
+    }
+
+    /** One line on stderr, escaped as {@link #out} does. */
+    static void err(String line) {
+        System.err.println(Printable.escape(line));
+    }
+
     private static int printAll(List<Tracker.Tracked> done, List<String> problems) {
         for (Tracker.Tracked t : done) {
-            System.out.println("tracked  " + t.path() + "  " + t.record().url() + "  sha256:" + t.record().sha256()
+            out("tracked  " + t.path() + "  " + t.record().url() + "  sha256:" + t.record().sha256()
                     + "  (" + t.how() + ")");
         }
         for (String p : problems) {
-            System.err.println("git-lfs-cloud: error: " + p);
+            err("git-lfs-cloud: error: " + p);
         }
         System.err.println(done.size() + " tracked, " + problems.size() + " failed");
         return problems.isEmpty() ? 0 : Cli.FAILURE;
@@ -181,10 +195,10 @@ final class RemoteCommands {
                 List<String> problems = new ArrayList<>();
                 List<Tracker.Tracked> done = new Tracker(repo, registry, terminalProgress()).resolve(paths, problems);
                 for (Tracker.Tracked t : done) {
-                    System.out.println("resolved " + t.path() + "  sha256:" + t.record().sha256());
+                    out("resolved " + t.path() + "  sha256:" + t.record().sha256());
                 }
                 for (String p : problems) {
-                    System.err.println("git-lfs-cloud: error: " + p);
+                    err("git-lfs-cloud: error: " + p);
                 }
                 if (done.isEmpty() && problems.isEmpty()) {
                     System.out.println("nothing pending");
@@ -229,12 +243,12 @@ final class RemoteCommands {
                         continue;
                     }
                     bad++;
-                    System.out.println(r.state().name().toLowerCase() + "  " + r.record().path() + "  " + r.record().url()
+                    out(r.state().name().toLowerCase() + "  " + r.record().path() + "  " + r.record().url()
                             + "  " + r.detail());
                 }
                 for (String p : problems) {
                     bad++;
-                    System.out.println("corrupt  " + p);
+                    out("corrupt  " + p);
                 }
                 System.err.println(checked + " tracked object(s) checked, " + bad + " problem(s)");
                 return bad == 0 ? 0 : Cli.FAILURE;
@@ -256,11 +270,11 @@ final class RemoteCommands {
                 List<RemoteCheck.Result> results = checkAll(repo, registry, problems);
                 for (RemoteCheck.Result r : results) {
                     String state = r.state() == RemoteCheck.State.OK ? "resolved" : r.state().name().toLowerCase();
-                    System.out.printf("%-11s %s  %s%s%n", state, r.record().path(), r.record().url(),
-                            r.detail().isEmpty() ? "" : "  (" + r.detail() + ")");
+                    out(String.format("%-11s %s  %s%s", state, r.record().path(), r.record().url(),
+                            r.detail().isEmpty() ? "" : "  (" + r.detail() + ")"));
                 }
                 for (String p : problems) {
-                    System.out.printf("%-11s %s%n", "corrupt", p);
+                    out(String.format("%-11s %s", "corrupt", p));
                 }
                 if (results.isEmpty() && problems.isEmpty()) {
                     System.out.println("no remote-tracked files");

@@ -1,39 +1,47 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.core.Printable;
 import io.lfscloud.core.json.Json;
 import io.lfscloud.core.json.JsonException;
+import io.lfscloud.core.store.Oids;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Reads and writes the files of {@link MetaLayout} in a working tree. Every write is
  * atomic (temp file, rename), so an interrupted command never leaves half a record.
+ * Files and folders are handled as {@link SafeFiles} does: a symbolic link, FIFO, device or
+ * oversized file where a record should be is an invalid record, never followed or opened,
+ * and nothing is written through a symbolic link.
  *
  * <p>An ETag file holds every object seen with that ETag, one per URL:
  * {@code {"etag": "...", "objects": [ <record>, ... ]}}, sorted by URL; a pending
  * (deferred) object is one without {@code sha256}. The mapping is only reused for the same
  * URL, ETag and size: two servers may well hand out the same ETag for different files.
+ *
+ * <p>Writers serialise through {@link MetaLock}; this class does not lock.
  */
 public final class MetaFiles {
+
+    private static final Pattern RECORD_NAME = Pattern.compile("[0-9a-f]{64}\\.json");
+    private static final Pattern ETAG_NAME = Pattern.compile("[A-Za-z0-9_%-]+\\.json");
+    private static final Pattern MD5 = Pattern.compile("[0-9a-f]{32}");
 
     private final Path workTree;
 
     public MetaFiles(Path workTree) {
         this.workTree = workTree;
-    }
-
-    public Path file(String relative) {
-        return workTree.resolve(relative);
     }
 
     // ---------------------------------------------------------------- records
@@ -42,16 +50,23 @@ public final class MetaFiles {
         write(MetaLayout.sha256Path(r.sha256()), r.toJson());
     }
 
-    /** Every record in the working tree's {@code sha256/}; unreadable ones are reported in {@code problems}. */
+    /** Every record in the working tree's {@code sha256/}; unusable ones are reported in {@code problems}. */
     public List<RemoteRecord> records(List<String> problems) throws IOException {
         List<RemoteRecord> out = new ArrayList<>();
-        for (Path f : jsonFiles("sha256")) {
-            String rel = workTree.relativize(f).toString();
+        for (String rel : jsonFiles("sha256", problems)) {
+            String shown = Printable.escape(rel);
             try {
-                RemoteRecord r = RemoteRecord.parse(Files.readString(f), rel);
-                String name = f.getFileName().toString();
+                String name = rel.substring(rel.lastIndexOf('/') + 1);
+                if (!RECORD_NAME.matcher(name).matches()) {
+                    throw new InvalidRecordException(shown + " is not named <sha256>.json (64 lowercase hex digits)");
+                }
+                Optional<String> text = SafeFiles.readRecord(workTree, rel);
+                if (text.isEmpty()) {
+                    continue; // removed meanwhile
+                }
+                RemoteRecord r = RemoteRecord.parse(text.get(), shown);
                 if (r.sha256() == null || !name.equals(r.sha256() + ".json")) {
-                    throw new InvalidRecordException(rel + ": its \"sha256\" does not match its file name");
+                    throw new InvalidRecordException(shown + ": its \"sha256\" does not match its file name");
                 }
                 out.add(r);
             } catch (InvalidRecordException e) {
@@ -61,101 +76,149 @@ public final class MetaFiles {
         return out;
     }
 
-    /** The {@code .json} files of one {@code .lfs-meta} folder, sorted; none when it does not exist. */
-    private List<Path> jsonFiles(String folder) throws IOException {
-        Path dir = file(MetaLayout.DIR + "/" + folder);
-        if (!Files.isDirectory(dir)) {
+    /**
+     * The {@code .json} files of one {@code .lfs-meta} folder, relative to the working tree and
+     * sorted; none when it does not exist. Names starting with a dot (temp files) are skipped;
+     * a folder that is a symbolic link is reported in {@code problems} and not read.
+     */
+    private List<String> jsonFiles(String folder, List<String> problems) throws IOException {
+        String rel = MetaLayout.DIR + "/" + folder;
+        try {
+            if (!SafeFiles.isRealFolder(workTree, rel)) {
+                return List.of();
+            }
+        } catch (SafeFiles.Refused e) {
+            problems.add(e.getMessage() + "; its records are not read");
             return List.of();
         }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        try (Stream<Path> s = Files.list(workTree.resolve(rel))) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".json") && !n.startsWith("."))
+                    .sorted()
+                    .map(n -> rel + "/" + n)
+                    .toList();
         }
     }
 
     // ------------------------------------------------------------ etag entries
 
-    /** The objects recorded under {@code etag}. */
+    /** The objects recorded under {@code etag}; one unusable entry makes the whole file unusable here. */
     public List<RemoteRecord> etagEntries(String etag) throws IOException, InvalidRecordException {
-        return readEtagFile(file(MetaLayout.etagPath(etag)), MetaLayout.etagPath(etag));
+        String rel = MetaLayout.etagPath(etag);
+        List<RemoteRecord> out = new ArrayList<>();
+        List<Object> objects = etagObjects(rel);
+        for (int i = 0; i < objects.size(); i++) {
+            out.add(entry(objects.get(i), rel, i));
+        }
+        return out;
     }
 
-    /** Every pending (deferred) object of every ETag file. */
+    /**
+     * Every pending (deferred) object of every ETag file. An unusable entry is reported in
+     * {@code problems} and skipped; the valid entries of the same file are still returned.
+     */
     public List<RemoteRecord> pending(List<String> problems) throws IOException {
         List<RemoteRecord> out = new ArrayList<>();
-        for (Path f : jsonFiles("etag")) {
+        for (String rel : jsonFiles("etag", problems)) {
+            String name = rel.substring(rel.lastIndexOf('/') + 1);
+            List<Object> objects;
             try {
-                for (RemoteRecord r : readEtagFile(f, workTree.relativize(f).toString())) {
+                if (!ETAG_NAME.matcher(name).matches()) {
+                    throw new InvalidRecordException(Printable.escape(rel) + " is not named like an ETag file"
+                            + " (A-Z a-z 0-9 - _ and %XX, then .json)");
+                }
+                objects = etagObjects(rel);
+            } catch (InvalidRecordException e) {
+                problems.add(e.getMessage());
+                continue;
+            }
+            for (int i = 0; i < objects.size(); i++) {
+                try {
+                    RemoteRecord r = entry(objects.get(i), rel, i);
+                    if (r.sha256() == null && r.path() == null) {
+                        throw new InvalidRecordException(Printable.escape(rel) + " (entry " + (i + 1)
+                                + "): a pending entry needs a \"path\"");
+                    }
                     if (r.sha256() == null) {
                         out.add(r);
                     }
+                } catch (InvalidRecordException e) {
+                    problems.add(e.getMessage());
                 }
-            } catch (InvalidRecordException e) {
-                problems.add(e.getMessage());
             }
         }
         return out;
     }
 
-    /** Adds or replaces (same URL) {@code r} under its ETag. */
+    /**
+     * Adds or replaces (same URL) {@code r} under its ETag. Other entries of the file are kept
+     * as they are, even those this version cannot use.
+     */
     public void putEtagEntry(RemoteRecord r) throws IOException, InvalidRecordException {
-        List<RemoteRecord> entries = new ArrayList<>(etagEntries(r.etag()));
-        entries.removeIf(e -> e.url().equals(r.url()));
-        entries.add(r);
-        entries.sort(Comparator.comparing(e -> e.url().toString()));
-        List<Object> objects = new ArrayList<>();
-        for (RemoteRecord e : entries) {
-            try {
-                objects.add(Json.parse(e.toJson()));
-            } catch (JsonException impossible) {
-                throw new IllegalStateException("a record's own JSON does not parse", impossible);
-            }
+        String rel = MetaLayout.etagPath(r.etag());
+        List<Object> objects = new ArrayList<>(etagObjects(rel));
+        String url = r.url().toString();
+        objects.removeIf(o -> o instanceof Map<?, ?> m && url.equals(m.get("url")));
+        try {
+            objects.add(Json.parse(r.toJson()));
+        } catch (JsonException impossible) {
+            throw new IllegalStateException("a record's own JSON does not parse", impossible);
         }
+        objects.sort(Comparator.comparing(o -> o instanceof Map<?, ?> m ? String.valueOf(m.get("url")) : ""));
         Map<String, Object> m = new TreeMap<>();
         m.put("etag", r.etag());
         m.put("objects", objects);
-        write(MetaLayout.etagPath(r.etag()), pretty(m, "") + "\n");
+        write(rel, pretty(m, "") + "\n");
     }
 
-    private static List<RemoteRecord> readEtagFile(Path f, String where) throws IOException, InvalidRecordException {
-        String text;
-        try {
-            text = Files.readString(f);
-        } catch (NoSuchFileException e) {
+    /** The raw entries of an ETag file; none when it does not exist. */
+    private List<Object> etagObjects(String rel) throws IOException, InvalidRecordException {
+        String shown = Printable.escape(rel);
+        Optional<String> text = SafeFiles.readRecord(workTree, rel);
+        if (text.isEmpty()) {
             return List.of();
         }
-        try {
-            Map<String, Object> m = Json.parseObject(text);
-            if (!(m.get("objects") instanceof List<?> objects)) {
-                throw new InvalidRecordException(where + " has no \"objects\" list");
-            }
-            List<RemoteRecord> out = new ArrayList<>();
-            for (Object o : objects) {
-                out.add(RemoteRecord.parse(Json.write(o), where));
-            }
-            return out;
-        } catch (JsonException e) {
-            throw new InvalidRecordException(where + " is not valid JSON: " + e.getMessage());
+        Map<String, Object> m = RemoteRecord.parseObject(text.get(), shown);
+        if (!(m.get("objects") instanceof List<?> objects)) {
+            throw new InvalidRecordException(shown + " has no \"objects\" list");
         }
+        return new ArrayList<>(objects);
+    }
+
+    private static RemoteRecord entry(Object o, String rel, int index) throws InvalidRecordException {
+        String where = Printable.escape(rel) + " (entry " + (index + 1) + ")";
+        if (!(o instanceof Map)) {
+            throw new InvalidRecordException(where + " is not a JSON object");
+        }
+        return RemoteRecord.parse(Json.write(o), where);
     }
 
     // ------------------------------------------------------------ md5 mapping
 
     /** The SHA-256 recorded for content with this MD5 and size, if any. */
     public String sha256ForMd5(String md5, long size) throws IOException {
+        if (md5 == null || !MD5.matcher(md5).matches()) {
+            return null;
+        }
         try {
-            Map<String, Object> m = Json.parseObject(Files.readString(file(MetaLayout.md5Path(md5))));
-            if (m.get("size") instanceof Long s && s == size && m.get("sha256") instanceof String sha) {
+            Optional<String> text = SafeFiles.readRecord(workTree, MetaLayout.md5Path(md5));
+            if (text.isEmpty()) {
+                return null;
+            }
+            Map<String, Object> m = Json.parseObject(text.get());
+            if (m.get("size") instanceof Long s && s == size && m.get("sha256") instanceof String sha && Oids.isValid(sha)) {
                 return sha;
             }
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (JsonException e) {
+        } catch (JsonException | InvalidRecordException e) {
             return null; // a broken cache entry is only a missed shortcut
         }
         return null;
     }
 
     public void putMd5(String md5, long size, String sha256) throws IOException {
+        if (!MD5.matcher(md5).matches()) {
+            throw new IOException("not an MD5 (32 lowercase hex digits): " + Printable.escape(md5));
+        }
         Map<String, Object> m = new TreeMap<>();
         m.put("md5", md5);
         m.put("sha256", sha256);
@@ -166,15 +229,7 @@ public final class MetaFiles {
     // ----------------------------------------------------------------- common
 
     private void write(String relative, String text) throws IOException {
-        Path target = file(relative);
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), ".tmp-", ".json");
-        try {
-            Files.writeString(tmp, text);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        SafeFiles.write(workTree, relative, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Indented JSON for nested maps and lists, for files people read in diffs. */

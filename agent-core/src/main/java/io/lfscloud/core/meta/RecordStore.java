@@ -1,10 +1,9 @@
 package io.lfscloud.core.meta;
 
 import io.lfscloud.core.git.Git;
+import io.lfscloud.core.store.Oids;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +18,11 @@ import java.util.Optional;
  *
  * <p>The history is read once per process with one {@code git log}, and only when the
  * working tree does not have the record.
+ *
+ * <p>A record is a small regular file: in the working tree it is read as {@link SafeFiles}
+ * reads records (never through a symbolic link, never a FIFO or device, at most
+ * {@link SafeFiles#MAX_RECORD_BYTES}); in history it must be a regular blob (not a symbolic
+ * link, mode 120000, nor a submodule) of at most that size.
  */
 public final class RecordStore {
 
@@ -29,39 +33,75 @@ public final class RecordStore {
         this.workTree = workTree;
     }
 
-    /** The record of {@code oid}, if the repository tracks it remotely: the working tree's, else one from history. */
+    /** The record of {@code oid}, if the repository tracks it remotely: the working tree's, else history's. */
     public Optional<RemoteRecord> find(String oid) throws IOException, InvalidRecordException {
-        Optional<RemoteRecord> r = findInWorkTree(oid);
-        return r.isPresent() ? r : findInHistory(oid);
+        Optional<RemoteRecord> here = findInWorkTree(oid);
+        return here.isPresent() ? here : findInHistory(oid);
     }
 
-    /** The record of {@code oid} in the checked-out working tree: the checkout's own word. */
+    /** The record of {@code oid} in the working tree only (the checkout git-lfs works in). */
     public Optional<RemoteRecord> findInWorkTree(String oid) throws IOException, InvalidRecordException {
+        if (!Oids.isValid(oid)) {
+            return Optional.empty(); // no record can be named after it
+        }
         String rel = MetaLayout.sha256Path(oid);
-        Path file = workTree.resolve(rel);
-        try {
-            return Optional.of(checked(RemoteRecord.parse(Files.readString(file), rel), oid, rel));
-        } catch (NoSuchFileException e) {
+        Optional<String> text = SafeFiles.readRecord(workTree, rel);
+        if (text.isEmpty()) {
             return Optional.empty();
         }
+        return Optional.of(checked(RemoteRecord.parse(text.get(), rel), oid, rel));
     }
 
     /**
-     * The newest record of {@code oid} in any commit reachable from any ref: written by whoever
-     * could push any branch, so a fallback only, never an override of the store.
+     * The record of {@code oid} in the newest commit of any ref that added or changed it,
+     * whether or not the working tree has one.
      */
     public Optional<RemoteRecord> findInHistory(String oid) throws IOException, InvalidRecordException {
+        if (!Oids.isValid(oid)) {
+            return Optional.empty();
+        }
         String rel = MetaLayout.sha256Path(oid);
         String commit = history().get(rel);
         if (commit == null) {
             return Optional.empty();
         }
-        Git.Result blob = Git.run(workTree, List.of("cat-file", "blob", commit + ":" + rel));
-        if (!blob.ok()) {
-            throw new IOException("cannot read " + rel + " from commit " + commit + ": " + blob.firstErrorLine());
+        String where = rel + " (commit " + commit.substring(0, Math.min(12, commit.length())) + ")";
+        String blob = regularBlob(commit, rel, where);
+        Git.Result content = Git.run(workTree, List.of("cat-file", "blob", blob));
+        if (!content.ok()) {
+            throw new IOException("cannot read " + where + ": " + content.firstErrorLine());
         }
-        String where = rel + " (commit " + commit.substring(0, 12) + ")";
-        return Optional.of(checked(RemoteRecord.parse(blob.out(), where), oid, where));
+        return Optional.of(checked(RemoteRecord.parse(content.out(), where), oid, where));
+    }
+
+    /** The id of the blob at {@code rel} in {@code commit}, checked to be a regular file small enough for a record. */
+    private String regularBlob(String commit, String rel, String where) throws IOException, InvalidRecordException {
+        Git.Result entry = Git.run(workTree, List.of("ls-tree", "-l", "-z", commit, "--", rel));
+        int tab = entry.out().indexOf('\t');
+        if (!entry.ok() || tab < 0) {
+            throw new IOException("cannot read " + where + ": " + (entry.ok() ? "not in that commit" : entry.firstErrorLine()));
+        }
+        String[] fields = entry.out().substring(0, tab).strip().split(" +"); // mode type object size
+        if (fields.length != 4) {
+            throw new IOException("cannot read " + where + ": unexpected 'git ls-tree' output");
+        }
+        if (fields[0].equals("120000")) {
+            throw new InvalidRecordException(where + " is a symbolic link, not a record");
+        }
+        if (!fields[1].equals("blob") || !(fields[0].equals("100644") || fields[0].equals("100755"))) {
+            throw new InvalidRecordException(where + " is not a regular file");
+        }
+        long size;
+        try {
+            size = Long.parseLong(fields[3]);
+        } catch (NumberFormatException e) {
+            throw new IOException("cannot read " + where + ": unexpected 'git ls-tree' output");
+        }
+        if (size > SafeFiles.MAX_RECORD_BYTES) {
+            throw new InvalidRecordException(where + " is larger than " + (SafeFiles.MAX_RECORD_BYTES >> 10)
+                    + " KiB, too large for a record");
+        }
+        return fields[2];
     }
 
     private static RemoteRecord checked(RemoteRecord r, String oid, String where) throws InvalidRecordException {

@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where the bytes of a remote-tracked object live: the committed
@@ -22,7 +24,7 @@ import java.util.TreeMap;
  * @param etag      the store's ETag when tracked, or {@code null}
  * @param md5       lowercase hex MD5, or {@code null}
  * @param versionId the store's version (S3 VersionId, GCS generation, Azure versionId), or {@code null}
- * @param path      the working-tree path it was tracked at, for messages
+ * @param path      the working-tree path it was tracked at (checked with {@link RepoPath#trackedFileProblem})
  * @param trackedAt when it was tracked
  */
 public record RemoteRecord(String sha256, URI url, long size, String etag, String md5, String versionId,
@@ -68,12 +70,7 @@ public record RemoteRecord(String sha256, URI url, long size, String etag, Strin
      * @param where the record's file, for messages
      */
     public static RemoteRecord parse(String json, String where) throws InvalidRecordException {
-        Map<String, Object> m;
-        try {
-            m = Json.parseObject(json);
-        } catch (JsonException e) {
-            throw new InvalidRecordException(where + " is not valid JSON: " + e.getMessage());
-        }
+        Map<String, Object> m = parseObject(json, where);
         String sha = optionalString(m, "sha256", where);
         if (sha != null && !Oids.isValid(sha)) {
             throw new InvalidRecordException(where + ": \"sha256\" is not 64 lowercase hex digits");
@@ -86,10 +83,10 @@ public record RemoteRecord(String sha256, URI url, long size, String etag, Strin
         try {
             url = new URI(urlText);
         } catch (URISyntaxException e) {
-            throw new InvalidRecordException(where + ": \"url\" is not a URL: " + e.getMessage());
+            throw new InvalidRecordException(where + ": \"url\" is not a URL (" + e.getReason() + " at index " + e.getIndex() + ")");
         }
         if (url.getScheme() == null) {
-            throw new InvalidRecordException(where + ": \"url\" has no scheme: " + urlText);
+            throw new InvalidRecordException(where + ": \"url\" has no scheme");
         }
         if (!(m.get("size") instanceof Long size) || size < 0) {
             throw new InvalidRecordException(where + ": \"size\" must be a whole number of bytes");
@@ -104,12 +101,38 @@ public record RemoteRecord(String sha256, URI url, long size, String etag, Strin
             try {
                 at = Instant.parse(atText);
             } catch (DateTimeParseException e) {
-                throw new InvalidRecordException(where + ": \"trackedAt\" is not a time: " + atText);
+                throw new InvalidRecordException(where + ": \"trackedAt\" is not a time");
             }
         }
+        String path = optionalString(m, "path", where);
+        String pathProblem = path == null ? null : RepoPath.trackedFileProblem(path);
+        if (pathProblem != null) {
+            throw new InvalidRecordException(where + ": \"path\" " + pathProblem + "; it must be a path inside the"
+                    + " working tree (relative, with no '..', not in .git or " + MetaLayout.DIR + ")");
+        }
         return new RemoteRecord(sha, url, size, optionalString(m, "etag", where), md5,
-                optionalString(m, "versionId", where), optionalString(m, "path", where), at);
+                optionalString(m, "versionId", where), path, at);
     }
+
+    /**
+     * Parses the JSON object of a file under {@code .lfs-meta}. The message of a failure names
+     * {@code where} and the column, never the text found there: the file may be anything a
+     * repository's author linked or wrote in its place.
+     */
+    static Map<String, Object> parseObject(String json, String where) throws InvalidRecordException {
+        try {
+            return Json.parseObject(json);
+        } catch (JsonException e) {
+            String detail = String.valueOf(e.getMessage());
+            if (detail.indexOf('\'') >= 0 || detail.indexOf('"') >= 0) { // it quotes the text: keep only the place
+                Matcher at = COLUMN.matcher(detail);
+                detail = "unexpected input" + (at.find() ? at.group() : "");
+            }
+            throw new InvalidRecordException(where + " is not valid JSON: " + detail);
+        }
+    }
+
+    private static final Pattern COLUMN = Pattern.compile(" at column \\d+$");
 
     private static String optionalString(Map<String, Object> m, String key, String where) throws InvalidRecordException {
         Object v = m.get(key);

@@ -1,6 +1,7 @@
 package io.lfscloud.core.meta;
 
 import io.lfscloud.core.BoundedTasks;
+import io.lfscloud.core.Printable;
 import io.lfscloud.core.ReadAheadInputStream;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
@@ -16,9 +17,12 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -53,6 +57,7 @@ public final class Tracker {
     private final BackendRegistry registry;
     private final MetaFiles files;
     private final Progress progress;
+    private MetaLock lock;
 
     public Tracker(Repository repo, BackendRegistry registry, Progress progress) {
         this.repo = repo;
@@ -78,10 +83,11 @@ public final class Tracker {
         String rel = relativePath(path);
         check(url);
         StorageBackend backend = backend(url);
+        checkFolders(rel);
         ObjectInfo info = stat(backend, url);
         verifyClaims(url, info, claims);
         Path target = repo.workTree().resolve(rel);
-        if (Files.exists(target) && !force && !isPointer(target)) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !force && !isPointer(target)) {
             throw new TrackException(rel + " already exists; remove it first or use --force");
         }
         String etag = info.etag();
@@ -92,7 +98,7 @@ public final class Tracker {
             if (etag == null) {
                 throw new TrackException("--defer keys the pending entry by ETag, and " + url + " has none; track it without --defer");
             }
-            try {
+            try (MetaLock.Held held = lock()) {
                 files.putEtagEntry(base);
             } catch (IOException | InvalidRecordException e) {
                 throw new TrackException("cannot write " + MetaLayout.etagPath(etag) + ": " + e.getMessage());
@@ -124,6 +130,12 @@ public final class Tracker {
                 }
                 String rel = relDir + "/" + java.net.URLDecoder.decode(url.substring(folder.toString().length()),
                         StandardCharsets.UTF_8);
+                String bad = RepoPath.trackedFileProblem(rel);
+                if (bad != null) {
+                    failures.add(Printable.escape(url) + ": its name gives no usable path in the working tree (the path "
+                            + bad + ")");
+                    return;
+                }
                 tasks.submit(() -> {
                     try {
                         done.add(track(repo.workTree().resolve(rel).toString(), info.uri(), new Claims(null, null, null, null),
@@ -142,7 +154,11 @@ public final class Tracker {
         }
         problems.addAll(failures);
         if (!done.isEmpty()) {
-            ensureTracked(relDir + "/**", done.stream().anyMatch(t -> !t.local()));
+            try (MetaLock.Held held = lock()) {
+                ensureTracked(relDir + "/**", done.stream().anyMatch(t -> !t.local()));
+            } catch (IOException e) {
+                throw new TrackException(e.getMessage());
+            }
         }
         return done;
     }
@@ -166,6 +182,7 @@ public final class Tracker {
             }
             try {
                 check(p.url());
+                checkFolders(p.path());
                 StorageBackend backend = backend(p.url());
                 ObjectInfo now = stat(backend, p.url());
                 if (now.size() != p.size() || (p.etag() != null && !p.etag().equals(now.etag()))) {
@@ -213,7 +230,9 @@ public final class Tracker {
             local = hash(base, backend, claims, true).file; // the SHA-256 was known; the bytes are wanted anyway
         }
         RemoteRecord record = base.withSha256(sha);
-        synchronized (files) { // ETag and MD5 files are read, changed and written back
+        boolean present = placeInWorkTree(record, local); // its own file: no lock needed (a copy may take long)
+        // ETag and MD5 files and .gitattributes are read, changed and written back: one command at a time
+        try (MetaLock.Held held = lock()) {
             try {
                 files.writeRecord(record);
                 if (record.etag() != null) {
@@ -225,12 +244,13 @@ public final class Tracker {
             } catch (IOException | InvalidRecordException e) {
                 throw new TrackException("cannot write .lfs-meta records: " + e.getMessage());
             }
+            if (setAttributes) {
+                ensureTracked(record.path(), !present);
+            }
+            return new Tracked(record.path(), record, how, present);
+        } catch (IOException e) {
+            throw new TrackException(e.getMessage()); // the lock
         }
-        boolean present = placeInWorkTree(record, local);
-        if (setAttributes) {
-            ensureTracked(record.path(), !present);
-        }
-        return new Tracked(record.path(), record, how, present);
     }
 
     private String fromEtagMapping(RemoteRecord base) throws TrackException {
@@ -331,16 +351,15 @@ public final class Tracker {
      * makes sure git-lfs tracks the path. Returns whether the object is present locally.
      */
     private boolean placeInWorkTree(RemoteRecord r, Path local) throws TrackException {
-        Path target = repo.workTree().resolve(r.path());
         Path object = objectPath(r.sha256());
         boolean present = local != null || Files.isRegularFile(object);
         try {
-            Files.createDirectories(target.getParent());
+            // a new file renamed into place: never written through a link at the path or above it
             if (present) {
-                Files.copy(object, target, StandardCopyOption.REPLACE_EXISTING);
+                SafeFiles.copy(repo.workTree(), r.path(), object);
             } else {
-                Files.writeString(target, "version https://git-lfs.github.com/spec/v1\noid sha256:" + r.sha256()
-                        + "\nsize " + r.size() + "\n", StandardCharsets.UTF_8);
+                SafeFiles.write(repo.workTree(), r.path(), ("version https://git-lfs.github.com/spec/v1\noid sha256:"
+                        + r.sha256() + "\nsize " + r.size() + "\n").getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new TrackException("cannot write " + r.path() + ": " + e.getMessage());
@@ -374,6 +393,31 @@ public final class Tracker {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * Refuses at once, before anything is read, a path whose folders or whose {@code .lfs-meta}
+     * folders are symbolic links (the writes would refuse them later anyway).
+     */
+    private void checkFolders(String rel) throws TrackException {
+        try {
+            SafeFiles.checkFolders(repo.workTree(), rel);
+            for (String folder : List.of("sha256", "etag", "md5")) {
+                SafeFiles.checkFolders(repo.workTree(), MetaLayout.DIR + "/" + folder + "/-");
+            }
+        } catch (IOException e) {
+            throw new TrackException("cannot track " + rel + ": " + e.getMessage());
+        }
+    }
+
+    /** Holds the working tree's {@link MetaLock}; a command that waits too long gets its message. */
+    private MetaLock.Held lock() throws IOException {
+        synchronized (this) {
+            if (lock == null) {
+                lock = MetaLock.of(repo.workTree());
+            }
+        }
+        return lock.acquire();
+    }
 
     private Path objectPath(String oid) {
         return repo.lfsDir().resolve("objects").resolve(oid.substring(0, 2)).resolve(oid.substring(2, 4)).resolve(oid);
@@ -433,24 +477,34 @@ public final class Tracker {
         return e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
     }
 
+    /** A path the user typed, as a normalised path relative to the working tree's root. */
     private String relativePath(String path) throws TrackException {
-        Path abs = Path.of("").toAbsolutePath().resolve(path).normalize();
+        Path abs;
+        try {
+            abs = Path.of("").toAbsolutePath().resolve(path).normalize();
+        } catch (InvalidPathException e) {
+            throw new TrackException(Printable.escape(path) + " is not a usable path");
+        }
         if (!abs.startsWith(repo.workTree())) {
-            throw new TrackException(path + " is outside the working tree " + repo.workTree());
+            throw new TrackException(Printable.escape(path) + " is outside the working tree " + repo.workTree());
         }
         String rel = repo.workTree().relativize(abs).toString();
-        if (rel.isEmpty() || rel.startsWith(".git/") || rel.equals(".git") || rel.startsWith(MetaLayout.DIR)) {
-            throw new TrackException(path + " cannot hold a tracked file");
+        String bad = RepoPath.trackedFileProblem(rel);
+        if (bad != null) {
+            throw new TrackException(Printable.escape(path) + " cannot hold a tracked file: the path " + bad);
         }
         return rel;
     }
 
+    /** Whether {@code file} itself (not what a link there points to) is a small LFS pointer file. */
     private static boolean isPointer(Path file) {
         try {
-            if (Files.size(file) > 1024) {
+            BasicFileAttributes a = SafeFiles.attributes(file);
+            if (a == null || !a.isRegularFile() || a.size() > 1024) {
                 return false;
             }
-            return Files.readString(file).startsWith("version https://git-lfs.github.com/spec/v1");
+            return new String(SafeFiles.readAtMost(file, 1024), StandardCharsets.UTF_8)
+                    .startsWith("version https://git-lfs.github.com/spec/v1");
         } catch (IOException e) {
             return false;
         }

@@ -79,4 +79,59 @@ class MetaTest {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith(".tmp")), "no temp files left");
         }
     }
+
+    @Test
+    void aRecordsPathMustStayInsideTheWorkingTreeAndIsNeverQuoted() {
+        for (String path : List.of("/home/u/.bashrc", "../../x", "a/../b", ".git/hooks/pre-commit", ".lfs-meta/config",
+                "a\\u001b[2Jb", "a\\\\b", "")) {
+            String json = "{\"url\": \"https://h/x\", \"size\": 1, \"path\": \"" + path + "\"}";
+            InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> RemoteRecord.parse(json, "where.json"), path);
+            assertTrue(e.getMessage().startsWith("where.json: \"path\" "), e.getMessage());
+            assertFalse(!path.isEmpty() && e.getMessage().contains(path), e.getMessage());
+            assertFalse(e.getMessage().contains("\u001b"), e.getMessage());
+        }
+    }
+
+    @Test
+    void whatAnInvalidRecordSaysNeverQuotesItsContent() {
+        for (String secret : List.of("{\"url\": \"hunter2\", \"size\": 1}", "{\"url\": \"a b hunter2\", \"size\": 1}",
+                "{\"url\": \"https://h/\", \"size\": 1, \"trackedAt\": \"hunter2\"}", "hunter2=yes",
+                "{\"hunter2\": 1, \"hunter2\": 2}", "{\"a\": \"\\hunter2\"}")) {
+            InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> RemoteRecord.parse(secret, "w.json"), secret);
+            assertFalse(e.getMessage().contains("hunter2") || e.getMessage().contains("'h'"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("w.json"), e.getMessage());
+        }
+        InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> RemoteRecord.parse("hunter2", "w.json"));
+        assertEquals("w.json is not valid JSON: unexpected input at column 1", e.getMessage());
+    }
+
+    @Test
+    void oneBadPendingEntryLeavesItsSiblingsUsableAndIsKeptWhenTheFileIsUpdated(@TempDir Path tree) throws Exception {
+        Path etag = Files.createDirectories(tree.resolve(".lfs-meta/etag")).resolve("t.json");
+        Files.writeString(etag, """
+                {"etag": "t", "objects": [
+                  {"path": "/etc/passwd", "size": 1, "url": "https://a/x", "etag": "t"},
+                  {"path": "ok.bin", "size": 1, "url": "https://b/x", "etag": "t"}
+                ]}""");
+        List<String> problems = new ArrayList<>();
+        List<RemoteRecord> pending = new MetaFiles(tree).pending(problems);
+        assertEquals(List.of("ok.bin"), pending.stream().map(RemoteRecord::path).toList());
+        assertEquals(1, problems.size());
+        assertTrue(problems.getFirst().startsWith(".lfs-meta/etag/t.json (entry 1): \"path\" is absolute"), problems.toString());
+
+        new MetaFiles(tree).putEtagEntry(pending.getFirst().withSha256(OID));
+        String after = Files.readString(etag);
+        assertTrue(after.contains("\"path\": \"/etc/passwd\"") && after.contains("\"sha256\": \"" + OID + "\""), after);
+    }
+
+    @Test
+    void filesWithOddNamesAreReportedEscaped(@TempDir Path tree) throws Exception {
+        Path dir = Files.createDirectories(tree.resolve(".lfs-meta/sha256"));
+        Files.writeString(dir.resolve("\u001b[2J.json"), "{}");
+        Files.writeString(dir.resolve(".lfs-cloud-0123.tmp"), "{}");
+        Files.writeString(dir.resolve(".hidden.json"), "{}");
+        List<String> problems = new ArrayList<>();
+        assertEquals(List.of(), new MetaFiles(tree).records(problems));
+        assertEquals(List.of(".lfs-meta/sha256/\\x1b[2J.json is not named <sha256>.json (64 lowercase hex digits)"), problems);
+    }
 }
