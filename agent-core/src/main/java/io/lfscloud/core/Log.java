@@ -45,13 +45,13 @@ public final class Log {
 
     /** A one-line message for users. */
     public static void error(String message) {
-        err.println("lfs-cloud: " + message);
+        err.println("lfs-cloud: " + Printable.escape(message));
         err.flush();
     }
 
     /** A one-line warning for users: something was ignored or refused, the work goes on. */
     public static void warn(String message) {
-        err.println("lfs-cloud: warning: " + message);
+        err.println("lfs-cloud: warning: " + Printable.escape(message));
         err.flush();
     }
 
@@ -67,7 +67,7 @@ public final class Log {
     /** Detail shown only when tracing. */
     public static void trace(String message) {
         if (verbose) {
-            err.println("lfs-cloud: trace: " + message);
+            err.println("lfs-cloud: trace: " + Printable.escape(message));
             err.flush();
         }
     }

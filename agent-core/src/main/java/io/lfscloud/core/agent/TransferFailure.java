@@ -1,10 +1,13 @@
 package io.lfscloud.core.agent;
 
+import io.lfscloud.core.Printable;
 import io.lfscloud.spi.StorageException;
 
 /**
  * Why one object could not be transferred: reported to git-lfs as the {@code error}
- * of its {@code complete} message. Never ends the agent.
+ * of its {@code complete} message. Never ends the agent. The message is escaped
+ * ({@link Printable#escape}): it may quote repository content (paths, URLs, ETags), and
+ * git-lfs prints it as it is.
  */
 public final class TransferFailure extends Exception {
 
@@ -15,7 +18,7 @@ public final class TransferFailure extends Exception {
     private final boolean retriable;
 
     public TransferFailure(int code, String message, boolean retriable, Throwable cause) {
-        super(message, cause);
+        super(Printable.escape(message), cause);
         this.code = code;
         this.retriable = retriable;
     }

@@ -1,5 +1,6 @@
 package io.lfscloud.core.cli;
 
+import io.lfscloud.core.Printable;
 import io.lfscloud.core.git.CommittedConfig;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
@@ -66,7 +67,7 @@ final class TrustCommand implements Callable<Integer> {
         System.out.println(CommittedConfig.PATH + " (sha256 " + committed.sha256().substring(0, 16) + "…) sets:");
         for (String[] e : entries) {
             String mark = CommittedConfig.isSafe(e[0]) ? "" : committed.trusted() ? "  (trusted)" : "  (needs trust)";
-            System.out.println("  " + e[0] + " = " + printable(e[1]) + mark);
+            System.out.println("  " + e[0] + " = " + Printable.escape(e[1]) + mark);
         }
         if (entries.isEmpty()) {
             System.out.println("  (no lfs-cloud settings)");
@@ -88,19 +89,5 @@ final class TrustCommand implements Callable<Integer> {
         System.out.println("trusted: lfs-cloud now uses " + String.join(", ", needTrust)
                 + " from this content of the file; a change to it must be trusted again");
         return 0;
-    }
-
-    /** A value from the repository, with control characters escaped so it cannot drive the terminal. */
-    static String printable(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-                sb.append(String.format("\\x%02x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
     }
 }

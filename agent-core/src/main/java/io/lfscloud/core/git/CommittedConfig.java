@@ -128,6 +128,12 @@ public final class CommittedConfig {
     }
 
     private static byte[] readWorkTree(Path file) throws IOException {
+        BasicFileAttributes folder = Files.readAttributes(file.getParent(), BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (!folder.isDirectory()) {
+            throw new Unusable(file.getParent().getFileName() + " is " + (folder.isSymbolicLink() ? "a symbolic link"
+                    : "not a folder") + "; the settings of " + PATH + " are ignored");
+        }
         BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (!a.isRegularFile()) {
             throw new Unusable(PATH + " is " + (a.isSymbolicLink() ? "a symbolic link" : "not a regular file")

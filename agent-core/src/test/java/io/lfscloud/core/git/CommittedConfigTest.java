@@ -108,6 +108,16 @@ class CommittedConfigTest {
 
         Files.writeString(config, "[[[ not a config");
         assertTrue(open().committed().problem().contains("not a git config file"));
+
+        // a linked .lfs-meta folder is not followed either
+        Path outside = Files.createDirectories(repo.resolve("outside"));
+        Files.writeString(outside.resolve("config"), "[lfs-cloud]\n\tstore = file:///outside\n");
+        Files.delete(config);
+        Files.delete(config.getParent());
+        Files.createSymbolicLink(config.getParent(), outside);
+        Repository viaLink = open();
+        assertEquals(Optional.empty(), viaLink.setting("lfs-cloud.store"));
+        assertTrue(viaLink.committed().problem().contains(".lfs-meta is a symbolic link"), viaLink.committed().problem());
     }
 
     @Test
