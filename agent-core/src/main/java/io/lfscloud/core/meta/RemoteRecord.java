@@ -110,8 +110,9 @@ public record RemoteRecord(String sha256, URI url, long size, String etag, Strin
             throw new InvalidRecordException(where + ": \"path\" " + pathProblem + "; it must be a path inside the"
                     + " working tree (relative, with no '..', not in .git or " + MetaLayout.DIR + ")");
         }
-        return new RemoteRecord(sha, url, size, optionalString(m, "etag", where), md5,
-                optionalString(m, "versionId", where), path, at);
+        String etag = token(m, "etag", where);
+        String versionId = token(m, "versionId", where);
+        return new RemoteRecord(sha, url, size, etag, md5, versionId, path, at);
     }
 
     /**
@@ -133,6 +134,18 @@ public record RemoteRecord(String sha256, URI url, long size, String etag, Strin
     }
 
     private static final Pattern COLUMN = Pattern.compile(" at column \\d+$");
+
+    /**
+     * An ETag or version id: it goes into request headers ({@code If-Match}) and messages, so
+     * no control characters and at most 1,024 characters.
+     */
+    private static String token(Map<String, Object> m, String key, String where) throws InvalidRecordException {
+        String v = optionalString(m, key, where);
+        if (v != null && (v.length() > 1024 || v.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
+            throw new InvalidRecordException(where + ": \"" + key + "\" holds control characters or is too long");
+        }
+        return v;
+    }
 
     private static String optionalString(Map<String, Object> m, String key, String where) throws InvalidRecordException {
         Object v = m.get(key);

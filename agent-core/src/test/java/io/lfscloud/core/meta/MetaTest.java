@@ -55,7 +55,9 @@ class MetaTest {
     void invalidRecordsAreRefusedWithTheFileNamed() {
         for (String bad : List.of("{", "[]", "{\"size\": 1}", "{\"url\": \"h\", \"size\": 1}",
                 "{\"url\": \"https://h/x\", \"size\": -1}", "{\"url\": \"https://h/x\", \"size\": 1, \"sha256\": \"zz\"}",
-                "{\"url\": \"https://h/x\", \"size\": 1, \"md5\": 5}")) {
+                "{\"url\": \"https://h/x\", \"size\": 1, \"md5\": 5}",
+                "{\"url\": \"https://h/x\", \"size\": 1, \"etag\": \"a\\r\\nX-Injected: 1\"}",
+                "{\"url\": \"https://h/x\", \"size\": 1, \"versionId\": \"\\u001b[2J\"}")) {
             InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> RemoteRecord.parse(bad, "where.json"), bad);
             assertTrue(e.getMessage().startsWith("where.json"), e.getMessage());
         }
