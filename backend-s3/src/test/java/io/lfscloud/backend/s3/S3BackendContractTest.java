@@ -7,6 +7,7 @@ import io.lfscloud.testkit.StorageBackendContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +38,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class S3BackendContractTest extends StorageBackendContract {
 
+    @TempDir
+    static Path work;
     static Process s3proxy;
     static String endpoint;
     static S3Backend backend;
@@ -50,14 +53,14 @@ class S3BackendContractTest extends StorageBackendContract {
             port = s.getLocalPort();
         }
         endpoint = "http://127.0.0.1:" + port;
-        Path props = Files.writeString(Files.createTempFile("s3proxy", ".conf"), """
+        Path props = Files.writeString(work.resolve("s3proxy.conf"), """
                 s3proxy.endpoint=%s
                 s3proxy.authorization=none
                 jclouds.provider=transient
                 jclouds.identity=local-identity
                 jclouds.credential=local-credential
                 """.formatted(endpoint));
-        Path log = Files.createTempFile("s3proxy", ".log");
+        Path log = work.resolve("s3proxy.log");
         s3proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 jar.toString(), "--properties", props.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
