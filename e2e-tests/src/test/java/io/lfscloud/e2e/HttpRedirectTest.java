@@ -180,9 +180,9 @@ class HttpRedirectTest {
     }
 
     @Test
-    void loopsTooManyHopsAndRedirectsWithoutALocationFailAtOnceAndFiveHopsAreFollowed() throws Exception {
+    void loopsTooManyHopsRedirectsWithoutALocationAnd501FailAtOnceAndFiveHopsAreFollowed() throws Exception {
         Map<String, byte[]> objects = new LinkedHashMap<>();
-        for (String name : List.of("loop.bin", "six.bin", "five.bin", "none.bin")) {
+        for (String name : List.of("loop.bin", "six.bin", "five.bin", "none.bin", "nope.bin")) {
             objects.put(name, bytes(2_000));
         }
         Map<String, String> oids = new LinkedHashMap<>();
@@ -193,6 +193,9 @@ class HttpRedirectTest {
         chain("six.bin", 6, objects.get("six.bin"));
         chain("five.bin", 5, objects.get("five.bin"));
         routes.put("/none.bin", x -> LoggingServer.status(x, 302));
+        // a server that cannot serve the request answers the same when asked again
+        redirect("/nope.bin", 302, "/cannot/nope.bin");
+        routes.put("/cannot/nope.bin", x -> LoggingServer.status(x, 501));
 
         try (AgentProcess agent = new AgentProcess(sb, repo, env)) {
             agent.init("download");
@@ -202,6 +205,8 @@ class HttpRedirectTest {
             assertTrue(message(six).contains("more than 5 redirects"), six.toString());
             JsonNode none = fetch(agent, oids.get("none.bin"), 2_000);
             assertTrue(message(none).contains("HTTP 302 redirect without a Location"), none.toString());
+            JsonNode nope = fetch(agent, oids.get("nope.bin"), 2_000);
+            assertTrue(message(nope).contains("cannot serve this request (HTTP 501)"), nope.toString());
             JsonNode five = fetch(agent, oids.get("five.bin"), 2_000);
             assertFalse(five.has("error"), five.toString());
             assertEquals(oids.get("five.bin"), Sandbox.sha256(Path.of(five.path("path").asText())));
@@ -211,6 +216,7 @@ class HttpRedirectTest {
         assertEquals(0, requestsFor(origin, "/six.bin/6"), "the sixth hop is not taken");
         assertEquals(1, requestsFor(origin, "/six.bin/5"));
         assertEquals(1, requestsFor(origin, "/none.bin"));
+        assertEquals(1, requestsFor(origin, "/cannot/nope.bin"), "501 is not retried");
     }
 
     /** {@code /name} → {@code /name/1} → … → {@code /name/hops}, which serves {@code content}. */
