@@ -6,6 +6,7 @@ import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.testkit.StorageBackendContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 class HttpBackendContractTest extends StorageBackendContract {
 
+    @TempDir
     static Path work;
     static Nginx nginx;
     static StorageBackend backend;
@@ -25,7 +27,6 @@ class HttpBackendContractTest extends StorageBackendContract {
 
     @BeforeAll
     static void start() throws Exception {
-        work = Files.createTempDirectory("lfs-cloud-http-contract");
         nginx = new Nginx(work);
         backend = new HttpBackendProvider().open(URI.create(nginx.url("")), BackendConfig.EMPTY);
     }

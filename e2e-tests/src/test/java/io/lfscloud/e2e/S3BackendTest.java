@@ -162,7 +162,7 @@ class S3BackendTest {
     void theStoreItselfRefusesBytesThatDoNotMatchTheOid() throws Exception {
         Sandbox.Project p = project("s3://lfs/repo-digest/");
         Path file = p.work().resolve("liar.bin");
-        Sandbox.writeRandom(file, 5000, 6);
+        String actual = Sandbox.writeRandom(file, 5000, 6);
         String claimed = "cd".repeat(32);
         AgentProcess a = new AgentProcess(sb, p.work());
         try {
@@ -170,7 +170,9 @@ class S3BackendTest {
             a.send(java.util.Map.of("event", "upload", "oid", claimed, "size", 5000, "path", file.toString()));
             var done = a.complete(claimed);
             assertEquals(422, done.path("error").path("code").asInt(), done.toString());
-            assertTrue(done.path("error").path("message").asText().contains("do not match their checksum"), done.toString());
+            String message = done.path("error").path("message").asText();
+            assertTrue(message.contains("the content sent does not match its oid"), done.toString());
+            assertFalse(message.contains(actual), "the file's own SHA-256 is not told: " + message);
         } finally {
             a.close();
         }

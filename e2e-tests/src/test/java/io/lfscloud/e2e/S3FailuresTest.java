@@ -306,4 +306,209 @@ class S3FailuresTest {
         assertFalse(done.has("error"), done.toString());
         assertEquals(oid, Sandbox.sha256(Path.of(done.path("path").asText())));
     }
+
+    // ------------------------------------------------------ limits and refusals
+
+    @Test
+    void settingsOutOfRangeAreOneClearErrorBeforeAnyRequestAndTheAgentGoesOn() throws Exception {
+        Rig rig = rig();
+        Sandbox sb = rig.sb();
+        Path repo = repo(sb, rig.proxy().endpoint());
+        // a 64m range size with four ranges in flight held 320 MB for one download: the agent's heap is 256 MB
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("lfs-cloud.s3.downloadPartSize=64m", "lfs-cloud.s3.downloadPartSize must be from 1m to 16m, not 64m");
+        settings.put("lfs-cloud.s3.downloadPartSize=16m", "lfs-cloud.s3.downloadConcurrency 4 with"
+                + " lfs-cloud.s3.downloadPartSize 16m would hold 80m in memory per download");
+        settings.put("lfs-cloud.s3.timeoutSeconds=0", "lfs-cloud.s3.timeoutSeconds must be from 1 to 3600, not 0");
+        settings.put("lfs-cloud.s3.uploadConcurrency=lots", "lfs-cloud.s3.uploadConcurrency must be a whole number"
+                + " from 1 to 16, not 'lots'");
+        String oid = "cd".repeat(32);
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            String[] kv = e.getKey().split("=");
+            sb.git(repo, "config", kv[0], kv[1]).ok();
+            AgentProcess down = agent(sb, repo, "download", AWS);
+            for (int i = 0; i < 2; i++) {
+                down.send(request("download", oid, 250L << 20, null));
+                JsonNode failed = down.complete(oid);
+                String message = failed.path("error").path("message").asText();
+                assertTrue(message.contains(e.getValue()), failed.toString());
+                assertFalse(message.contains("NumberFormatException"), message);
+            }
+            assertTrue(down.alive());
+            sb.git(repo, "config", "--unset", kv[0]).ok();
+        }
+        assertEquals(List.of(), rig.proxy().log(), "refused before any request");
+    }
+
+    @Test
+    void aServerThatNeverAnswersCostsThreeTimeoutsPerObjectNotMore() throws Exception {
+        Rig rig = rig();
+        FaultProxy proxy = rig.proxy();
+        Sandbox sb = rig.sb();
+        Path repo = repo(sb, proxy.endpoint(), "lfs-cloud.s3.timeoutSeconds", "2", "lfs-cloud.s3.downloadPartSize", "1m");
+        proxy.rule((method, target, n) -> new FaultProxy.Fault(0, "stall"));
+        Path file = repo.resolve("x.bin");
+        String oid = Sandbox.writeRandom(file, 100_000, 8);
+        AgentProcess up = agent(sb, repo, "upload", AWS);
+        long start = System.nanoTime();
+        up.send(request("upload", oid, 100_000, file));
+        JsonNode failed = up.complete(oid);
+        assertWithinThreeTimeouts(start, failed, "did not answer within 2 s");
+        assertEquals(3, stalled(proxy, "HEAD"), "one HEAD per agent attempt: " + proxy.log());
+
+        // parallel ranges (3 MB in 1 MB ranges): a range that got nothing is not retried on its own
+        AgentProcess down = agent(sb, repo, "download", AWS);
+        String ranged = "ab".repeat(32);
+        start = System.nanoTime();
+        down.send(request("download", ranged, 3L << 20, null));
+        assertWithinThreeTimeouts(start, down.complete(ranged), "did not answer within 2 s");
+        assertEquals(9, stalled(proxy, "GET"), "three ranges per agent attempt: " + proxy.log());
+
+        // one streamed GET
+        String small = "ef".repeat(32);
+        start = System.nanoTime();
+        down.send(request("download", small, 100_000, null));
+        assertWithinThreeTimeouts(start, down.complete(small), "did not answer within 2 s");
+        assertEquals(12, stalled(proxy, "GET"), proxy.log().toString());
+        assertTrue(up.alive() && down.alive());
+    }
+
+    /** Three attempts of the agent, each one 2 s timeout: at least 6 s, at most about 4 timeouts. */
+    private static void assertWithinThreeTimeouts(long start, JsonNode failed, String why) {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(503, failed.path("error").path("code").asInt(), failed.toString());
+        assertTrue(failed.path("error").path("message").asText().contains(why), failed.toString());
+        assertTrue(seconds >= 6 && seconds < 11, "three 2 s timeouts and two pauses, not " + seconds + " s");
+    }
+
+    private static long stalled(FaultProxy proxy, String method) {
+        return proxy.log().stream().filter(l -> l.startsWith(method + " ") && l.endsWith("stalled")).count();
+    }
+
+    @Test
+    void aServerThatCannotDoARequestIsNotRetriedAndNoMessageSaysNull() throws Exception {
+        Rig rig = rig();
+        FaultProxy proxy = rig.proxy();
+        Sandbox sb = rig.sb();
+        Path repo = repo(sb, proxy.endpoint());
+        Path file = repo.resolve("x.bin");
+        String oid = Sandbox.writeRandom(file, 200_000, 9);
+        // 501 to downloads; 403 to a HEAD (which carries no error code); 505 with an empty code to uploads
+        proxy.rule((method, target, n) -> switch (method) {
+            case "GET" -> new FaultProxy.Fault(501, "NotImplemented");
+            case "PUT" -> new FaultProxy.Fault(505, "");
+            default -> target.contains("denied") ? new FaultProxy.Fault(403, "AccessDenied") : null;
+        });
+        AgentProcess down = agent(sb, repo, "download", AWS);
+        down.send(request("download", oid, 200_000, null));
+        JsonNode notImplemented = down.complete(oid);
+        assertTrue(notImplemented.path("error").path("message").asText().contains("(HTTP 501 NotImplemented)"),
+                notImplemented.toString());
+        assertEquals(1, proxy.log().stream().filter(l -> l.startsWith("GET")).count(), "not retried: " + proxy.log());
+
+        AgentProcess up = agent(sb, repo, "upload", AWS);
+        up.send(request("upload", oid, 200_000, file));
+        JsonNode refused = up.complete(oid);
+        String message = refused.path("error").path("message").asText();
+        assertTrue(message.contains("(HTTP 505)") && !message.contains("null"), refused.toString());
+        assertEquals(1, proxy.log().stream().filter(l -> l.startsWith("PUT")).count(), "not retried: " + proxy.log());
+
+        sb.git(repo, "config", "lfs-cloud.store", "s3://lfs/denied/").ok();
+        AgentProcess denied = agent(sb, repo, "upload", AWS);
+        denied.send(request("upload", oid, 200_000, file));
+        JsonNode deniedReply = denied.complete(oid);
+        message = deniedReply.path("error").path("message").asText();
+        assertEquals(403, deniedReply.path("error").path("code").asInt(), deniedReply.toString());
+        assertTrue(message.startsWith("S3 denied access to s3://lfs/denied/") && message.contains("(HTTP 403)")
+                && !message.contains("null"), message);
+        assertTrue(down.alive() && up.alive() && denied.alive());
+    }
+
+    @Test
+    void redirectsAreNeverFollowedSoCredentialsGoOnlyToTheConfiguredEndpoint() throws Exception {
+        LoggingServer elsewhere = closing(new LoggingServer(x -> LoggingServer.status(x, 200)));
+        boolean[] redirectHead = {false};
+        LoggingServer endpoint = closing(new LoggingServer(x -> {
+            String path = x.getRequestURI().getPath();
+            String query = x.getRequestURI().getRawQuery();
+            String there = elsewhere.url(path.substring(1) + (query == null ? "" : "?" + query));
+            if (x.getRequestMethod().equals("HEAD") && path.equals("/lfs")) {
+                LoggingServer.status(x, 200); // the bucket exists
+            } else if (x.getRequestMethod().equals("HEAD")) {
+                if (redirectHead[0]) {
+                    LoggingServer.redirect(x, 301, there);
+                } else {
+                    LoggingServer.status(x, 404); // no such object yet: the upload goes on to its PUT
+                }
+            } else {
+                LoggingServer.redirect(x, 307, there);
+            }
+        }));
+        Sandbox sb = new Sandbox(tmp.resolve("sb"));
+        Path repo = repo(sb, "http://127.0.0.1:" + endpoint.port());
+        Map<String, String> env = new java.util.HashMap<>(AWS);
+        env.put("AWS_SESSION_TOKEN", "session-token-of-the-user");
+        Path file = repo.resolve("x.bin");
+        String oid = Sandbox.writeRandom(file, 100_000, 10);
+
+        AgentProcess up = agent(sb, repo, "upload", env);
+        up.send(request("upload", oid, 100_000, file));
+        JsonNode put = up.complete(oid);
+        assertTrue(put.path("error").path("message").asText().contains("with a redirect (HTTP 307)"), put.toString());
+        AgentProcess down = agent(sb, repo, "download", env);
+        down.send(request("download", oid, 100_000, null));
+        JsonNode get = down.complete(oid);
+        assertTrue(get.path("error").path("message").asText().contains("with a redirect (HTTP 307)"), get.toString());
+        redirectHead[0] = true;
+        AgentProcess again = agent(sb, repo, "upload", env);
+        again.send(request("upload", oid, 100_000, file));
+        JsonNode head = again.complete(oid);
+        assertTrue(head.path("error").path("message").asText().contains("with a redirect (HTTP 301)"), head.toString());
+
+        // the endpoint got the credentials (so there were some to leak), the other server nothing at all
+        List<LoggingServer.Request> asked = endpoint.requests();
+        assertTrue(asked.stream().anyMatch(r -> r.method().equals("PUT") && r.path().contains("X-Amz-Credential=right-key")
+                && r.path().contains("X-Amz-Security-Token=session-token-of-the-user")), asked.toString());
+        assertTrue(asked.stream().anyMatch(r -> r.method().equals("GET") && String.valueOf(r.header("authorization"))
+                .contains("Credential=right-key") && "session-token-of-the-user".equals(r.header("x-amz-security-token"))),
+                asked.toString());
+        assertEquals(List.of(), elsewhere.requests(), "no request followed a redirect to another server");
+        assertTrue(up.alive() && down.alive() && again.alive());
+    }
+
+    @Test
+    void aPushRewritesASameSizeObjectWhoseStoredChecksumIsNotItsOid() throws Exception {
+        S3Proxy s3 = closing(new S3Proxy(tmp.resolve("s3")));
+        s3.createBucket("lfs");
+        Sandbox sb = new Sandbox(tmp.resolve("sb"));
+        AWS.forEach(sb::env);
+        Sandbox.Project p = sb.project("repair");
+        sb.git(p.work(), "config", "lfs-cloud.store", "s3://lfs/repair/").ok();
+        sb.git(p.work(), "config", "lfs-cloud.s3.endpoint", s3.endpoint()).ok();
+        String oid = Sandbox.writeRandom(p.work().resolve("x.bin"), 300_000, 11);
+        sb.git(p.work(), "add", "-A").ok();
+        sb.git(p.work(), "commit", "-q", "-m", "x").ok();
+        sb.git(p.work(), "push", "-q", "origin", "main").ok();
+        String key = "repair/" + oid.substring(0, 2) + "/" + oid.substring(2, 4) + "/" + oid;
+        assertEquals(oid, sha(s3.get("lfs", key)));
+
+        // other bytes of the same size under the oid's key, stored with their own (right) checksum
+        byte[] other = new byte[300_000];
+        new java.util.Random(12).nextBytes(other);
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create(s3.endpoint() + "/lfs/" + key))
+                .header("Content-Type", "application/octet-stream")
+                .header("x-amz-checksum-sha256", java.util.Base64.getEncoder().encodeToString(Sandbox.sha256().digest(other)))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(other)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(sha(other), sha(s3.get("lfs", key)));
+
+        sb.run(p.work(), "git", "lfs", "push", "--all", "origin").ok();
+        assertEquals(oid, sha(s3.get("lfs", key)), "the push wrote the object again");
+    }
+
+    private static String sha(byte[] content) {
+        return java.util.HexFormat.of().formatHex(Sandbox.sha256().digest(content));
+    }
 }

@@ -3,6 +3,7 @@ package io.lfscloud.backend.http;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageBackendProvider;
+import io.lfscloud.spi.StorageException;
 
 import java.net.URI;
 import java.util.Set;
@@ -21,7 +22,7 @@ public final class HttpBackendProvider implements StorageBackendProvider {
     }
 
     @Override
-    public StorageBackend open(URI location, BackendConfig config) {
+    public StorageBackend open(URI location, BackendConfig config) throws StorageException {
         return new HttpBackend(config);
     }
 }

@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  * is buffered (the SDK's URL-connection client buffers whole bodies it sends), and with an
  * unsigned payload (over plain HTTP the SDK would sign every 64 KB chunk). Integrity still
  * rests on the checksum headers, which are signed: S3 rejects bytes that do not match them.
+ * A redirect is never followed: a signed request goes to the configured endpoint or nowhere
+ * (the redirect is answered to the caller as an error status).
  */
 final class PresignedPut {
 
@@ -81,6 +83,7 @@ final class PresignedPut {
         HttpURLConnection c = (HttpURLConnection) request.url().openConnection();
         try {
             c.setRequestMethod("PUT");
+            c.setInstanceFollowRedirects(false);
             c.setDoOutput(true);
             c.setUseCaches(false);
             c.setFixedLengthStreamingMode(length);

@@ -15,7 +15,8 @@ import java.util.concurrent.Future;
  * connection to S3 rarely fills a link, several do. At most {@code concurrency} ranges are
  * in flight or waiting to be read, and their buffers are reused, so memory stays at
  * {@code (concurrency + 1) × partSize} whatever the object's size. A range that fails after its fetcher's own retries fails the
- * read; {@link #close()} stops the fetches still pending.
+ * read; {@link #close()} stops the fetches still pending and gives the memory back
+ * ({@code onClose}).
  */
 final class RangedReader extends InputStream {
 
@@ -33,6 +34,7 @@ final class RangedReader extends InputStream {
     private final long end;
     private final int partSize;
     private final int concurrency;
+    private final Runnable onClose;
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     private final ArrayDeque<Future<Range>> window = new ArrayDeque<>();
     private final ArrayDeque<byte[]> free = new ArrayDeque<>();
@@ -42,9 +44,10 @@ final class RangedReader extends InputStream {
     private int pos;
     private boolean closed;
 
-    /** Bytes {@code [start, end)}. */
-    RangedReader(Fetcher fetcher, long start, long end, int partSize, int concurrency) {
+    /** Bytes {@code [start, end)}; {@code onClose} runs once, when the reader is closed. */
+    RangedReader(Fetcher fetcher, long start, long end, int partSize, int concurrency, Runnable onClose) {
         this.fetcher = fetcher;
+        this.onClose = onClose;
         this.end = end;
         this.partSize = partSize;
         this.concurrency = Math.max(1, concurrency);
@@ -138,5 +141,6 @@ final class RangedReader extends InputStream {
         currentLength = 0;
         pos = 0;
         pool.shutdownNow();
+        onClose.run();
     }
 }

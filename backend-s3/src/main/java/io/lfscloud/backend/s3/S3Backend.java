@@ -10,6 +10,7 @@ import io.lfscloud.spi.TransferListener;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -32,6 +33,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -47,6 +49,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -57,13 +60,28 @@ import java.util.function.Consumer;
  * presigned requests streamed from the file ({@link PresignedPut}); a failed multipart
  * upload is aborted so that no parts are left behind. Large downloads are fetched as
  * parallel ranges ({@link RangedReader}), each resumed where it broke off.
+ *
+ * <p>Retries: the agent retries each whole transfer ({@code Transfers}, resuming downloads);
+ * the SDK retries nothing (its default of four attempts would multiply with the agent's); this
+ * backend retries a range or a part on its own only when that keeps work already done: after
+ * an error answer or a dropped connection, and after a timeout only when the range had
+ * received bytes in that attempt or other parts of the upload were stored. So a server that
+ * never answers costs three timeouts per object (it cost up to 36: four SDK attempts, three
+ * range attempts, three agent attempts).
+ *
+ * <p>Redirects are never followed (the SDK's HTTP client and {@link PresignedPut} both refuse
+ * them): requests, signed or carrying credentials, go only to the configured endpoint.
  */
 final class S3Backend implements StorageBackend {
 
     /** Attempts per range and per uploaded part, for transient failures. */
     static final int ATTEMPTS = 3;
 
+    /** Range buffers all ranged downloads of this agent may hold at once, in KiB (128 MiB of the 256 MB heap). */
+    static final int RANGE_BUDGET = 128 * 1024;
+
     private final S3Settings settings;
+    private final Semaphore rangeBuffers = new Semaphore(RANGE_BUDGET);
     private volatile S3Client client;
     private volatile S3Presigner presigner;
     private AwsCredentialsProvider credentials; // set with the client, under its lock
@@ -89,6 +107,8 @@ final class S3Backend implements StorageBackend {
                         .credentialsProvider(credentials)
                         .region(region)
                         .forcePathStyle(settings.pathStyle())
+                        // the agent retries whole transfers and this backend ranges and parts: no third layer
+                        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                         // checksums are ours to choose (see write); S3-compatible stores often lack the newer trailers
                         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
@@ -185,9 +205,23 @@ final class S3Backend implements StorageBackend {
         }
         long part = settings.downloadPartSize();
         if (expected != null && expected.size() - offset >= 2 * part && settings.downloadConcurrency() > 1) {
-            client();
-            return new RangedReader((start, into, length) -> fetchRange(l, object, expected, start, into, length),
-                    offset, expected.size(), (int) part, settings.downloadConcurrency());
+            int kib = (int) ((settings.downloadConcurrency() + 1) * ((part + 1023) / 1024));
+            if (rangeBuffers.tryAcquire(kib)) {
+                boolean handedOver = false;
+                try {
+                    client();
+                    RangedReader reader = new RangedReader((start, into, length) -> fetchRange(l, object, expected, start,
+                            into, length), offset, expected.size(), (int) part, settings.downloadConcurrency(),
+                            () -> rangeBuffers.release(kib));
+                    handedOver = true;
+                    return reader;
+                } finally {
+                    if (!handedOver) {
+                        rangeBuffers.release(kib);
+                    }
+                }
+            }
+            Diagnostics.trace("s3: other downloads hold the range buffers, " + object + " is read in one GET");
         }
         GetObjectRequest.Builder b = pinned(GetObjectRequest.builder().bucket(l.bucket()).key(l.key()), expected);
         if (offset > 0) {
@@ -229,6 +263,7 @@ final class S3Backend implements StorageBackend {
         int got = 0;
         for (int attempt = 1; ; attempt++) {
             long from = start + got;
+            int before = got;
             GetObjectRequest request = pinned(GetObjectRequest.builder().bucket(l.bucket()).key(l.key()), expected)
                     .range("bytes=" + from + "-" + (start + length - 1)).build();
             try (ResponseInputStream<GetObjectResponse> in = client.getObject(request)) {
@@ -243,13 +278,18 @@ final class S3Backend implements StorageBackend {
                 return;
             } catch (SdkException e) {
                 StorageException se = translate(e, l, object);
-                if (!se.kind().retriable() || attempt >= ATTEMPTS) {
+                // a silent server is the agent's to retry (it resumes too): no timeouts multiplied here
+                if (!se.kind().retriable() || attempt >= ATTEMPTS || (got == before && timedOut(e))) {
                     throw se;
                 }
                 Diagnostics.trace("s3: range at " + (start + got) + " of " + object + " failed, retrying: " + se.getMessage());
             } catch (StorageException e) {
                 throw e;
             } catch (IOException e) {
+                if (got == before && timedOut(e)) {
+                    throw new StorageException(Kind.TRANSIENT, "S3 sent nothing for " + settings.timeout().toSeconds()
+                            + " s while " + object + " was read at byte " + (start + got), e);
+                }
                 if (attempt >= ATTEMPTS) {
                     throw new StorageException(Kind.TRANSIENT, "reading " + object + " failed at byte " + (start + got)
                             + " after " + ATTEMPTS + " attempts: " + e.getMessage(), e);
@@ -305,7 +345,13 @@ final class S3Backend implements StorageBackend {
         try {
             ObjectInfo existing = stat(object);
             if (existing.size() == size) {
-                return false;
+                // S3 verified the checksum it stores when the object was written: a stored SHA-256
+                // that is not the oid means other bytes under this oid's key, so they are replaced
+                if (existing.sha256() == null || sha256 == null || existing.sha256().equals(sha256)) {
+                    return false;
+                }
+                Diagnostics.trace("s3: " + object + " has the right size but S3's SHA-256 of it is " + existing.sha256()
+                        + ", not its oid: writing it again");
             }
         } catch (StorageException e) {
             if (e.kind() != Kind.NOT_FOUND) {
@@ -328,7 +374,7 @@ final class S3Backend implements StorageBackend {
             throws StorageException {
         String checksum = sha256 == null ? null : Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256));
         try (FileChannel ch = FileChannel.open(source, StandardOpenOption.READ)) {
-            sendWithRetries(l, "the upload", progress, listener -> PresignedPut.send(
+            sendWithRetries(l, "the upload", progress, () -> false, listener -> PresignedPut.send(
                     presigner().presignPutObject(p -> p.signatureDuration(SIGNATURE_LIFETIME).putObjectRequest(r -> r
                             .bucket(l.bucket()).key(l.key()).contentLength(size).contentType("application/octet-stream")
                             .checksumSHA256(checksum))),
@@ -349,9 +395,12 @@ final class S3Backend implements StorageBackend {
 
     /**
      * Sends one body, retrying transient failures; progress of a retried attempt is only
-     * reported beyond what earlier attempts reported. Returns the ETag.
+     * reported beyond what earlier attempts reported. A timeout is retried here only when
+     * {@code keepsWork} says a retry keeps work already done (parts stored); otherwise it is
+     * the agent's to retry with the whole transfer. Returns the ETag.
      */
-    private String sendWithRetries(Location l, String what, TransferListener progress, Send send) throws StorageException {
+    private String sendWithRetries(Location l, String what, TransferListener progress, BooleanSupplier keepsWork,
+                                   Send send) throws StorageException {
         AtomicLong reported = new AtomicLong();
         for (int attempt = 1; ; attempt++) {
             AtomicLong sent = new AtomicLong();
@@ -377,6 +426,9 @@ final class S3Backend implements StorageBackend {
                 }
                 failure = new StorageException(Kind.TRANSIENT, what + " to s3://" + l.bucket() + "/" + l.key()
                         + " failed: " + e.getMessage(), e);
+                if (timedOut(e) && !keepsWork.getAsBoolean()) {
+                    throw failure;
+                }
             }
             if (!failure.kind().retriable() || attempt >= ATTEMPTS) {
                 throw failure;
@@ -412,7 +464,8 @@ final class S3Backend implements StorageBackend {
                         // S3 checks each part against its Content-MD5: a pass over the part
                         // (from the page cache) before it is streamed
                         String md5 = Base64.getEncoder().encodeToString(md5(ch, start, length));
-                        String etag = sendWithRetries(l, "part " + number, progress, listener -> PresignedPut.send(
+                        String etag = sendWithRetries(l, "part " + number, progress, () -> !done.isEmpty(),
+                                listener -> PresignedPut.send(
                                 signer.presignUploadPart(p -> p.signatureDuration(SIGNATURE_LIFETIME).uploadPartRequest(r -> r
                                         .bucket(l.bucket()).key(l.key()).uploadId(uploadId).partNumber(number)
                                         .contentLength(length).contentMD5(md5))),
@@ -474,11 +527,32 @@ final class S3Backend implements StorageBackend {
             return new StorageException(Kind.ACCESS_DENIED, "no AWS credentials found for " + object + ": set"
                     + " AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run on a machine with an instance role", e);
         }
+        if (timedOut(e)) {
+            return new StorageException(Kind.TRANSIENT, "S3 did not answer within " + settings.timeout().toSeconds()
+                    + " s for " + object + " (lfs-cloud.s3.timeoutSeconds)", e);
+        }
         return new StorageException(Kind.TRANSIENT, "cannot reach S3 for " + object + ": " + message, e);
     }
 
-    /** An S3 error response (status and error code) as a storage failure. */
+    /** Whether {@code e} or one of its causes is a socket timeout (the watchdog's included). */
+    static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** HTTP statuses a server answers again when asked again: not worth a retry. */
+    private static final java.util.Set<Integer> PERMANENT_5XX = java.util.Set.of(501, 505, 506, 508, 510, 511);
+
+    /**
+     * An S3 error response (status and error code, which may be {@code null}: a HEAD has no
+     * body to carry one) as a storage failure.
+     */
     private StorageException classify(int status, String code, Location l, URI object, Exception e) {
+        String answer = "HTTP " + status + (code == null || code.isBlank() ? "" : " " + code);
         if ("NoSuchBucket".equals(code) || (status == 404 && code == null && !bucketExists(l.bucket()))) {
             return new StorageException(Kind.MISCONFIGURED, "S3 bucket '" + l.bucket() + "' does not exist"
                     + settings.endpoint().map(u -> " at " + u).orElse(""), e);
@@ -490,23 +564,31 @@ final class S3Backend implements StorageBackend {
             return new StorageException(Kind.CHANGED, object + " changed in S3 since it was tracked (ETag differs)", e);
         }
         if (status == 403 || status == 401) {
-            return new StorageException(Kind.ACCESS_DENIED, "S3 denied access to " + object + " (" + code
+            return new StorageException(Kind.ACCESS_DENIED, "S3 denied access to " + object + " (" + answer
                     + "): check the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) and the"
                     + " bucket policy", e);
+        }
+        if (status >= 300 && status < 400) {
+            return new StorageException(Kind.MISCONFIGURED, "S3 answered " + object + " with a redirect (" + answer
+                    + "), which lfs-cloud does not follow (credentials and signed requests go only to the configured"
+                    + " endpoint): check lfs-cloud.s3.region and lfs-cloud.s3.endpoint", e);
         }
         if ("BadDigest".equals(code) || "InvalidDigest".equals(code) || "XAmzContentSHA256Mismatch".equals(code)
                 || (code != null && code.startsWith("InvalidChecksum"))) {
             return new StorageException(Kind.CORRUPT, "S3 refused the upload of " + object
-                    + ": the bytes sent do not match their checksum (" + code + ")", e);
+                    + ": the content sent does not match its oid (" + code + ")", e);
+        }
+        if (PERMANENT_5XX.contains(status)) {
+            return new StorageException(Kind.MISCONFIGURED, "S3 cannot serve the request for " + object + " ("
+                    + answer + "): the store does not support it", e);
         }
         if (status >= 500 || status == 429 || "SlowDown".equals(code) || "RequestTimeout".equals(code)) {
-            return new StorageException(Kind.TRANSIENT, "S3 is busy or failing (" + status + " " + code + ") for " + object, e);
+            return new StorageException(Kind.TRANSIENT, "S3 is busy or failing (" + answer + ") for " + object, e);
         }
         if (status == 416 || "InvalidRange".equals(code)) {
-            return new StorageException(Kind.CORRUPT, object + " is shorter than expected (" + code + ")", e);
+            return new StorageException(Kind.CORRUPT, object + " is shorter than expected (" + answer + ")", e);
         }
-        return new StorageException(Kind.MISCONFIGURED, "S3 refused the request for " + object + ": " + status + " "
-                + code, e);
+        return new StorageException(Kind.MISCONFIGURED, "S3 refused the request for " + object + " (" + answer + ")", e);
     }
 
     private boolean bucketExists(String bucket) {

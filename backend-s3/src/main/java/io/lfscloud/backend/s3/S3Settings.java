@@ -4,6 +4,7 @@ import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.StorageException;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -14,12 +15,32 @@ import java.util.Optional;
  * {@code downloadConcurrency}); {@code timeoutSeconds} bounds connecting and every wait
  * for bytes from S3. Credentials never come from here: the AWS default chain provides them
  * (environment, profiles, SSO, instance roles).
+ *
+ * <p>Every number has a range, so that no value, committed or not, can hang the agent or
+ * exhaust its heap (256 MB, set by the launcher):
+ * <ul>
+ *   <li>{@code timeoutSeconds} 1 to 3600: 0 would wait forever, and longer than an hour
+ *       is no timeout at all;</li>
+ *   <li>{@code partSize} and {@code multipartThreshold} 5m to 5g (S3's smallest part and
+ *       largest single PUT): upload bodies are streamed from the file through a 256 KB
+ *       buffer, so these sizes cost no memory;</li>
+ *   <li>{@code uploadConcurrency} 1 to 16 (two 256 KB buffers per part in flight);</li>
+ *   <li>{@code downloadPartSize} 1m to 16m and {@code downloadConcurrency} 1 to 16, and
+ *       together at most {@value #DOWNLOAD_BUFFERS_MIB} MB: a ranged download holds
+ *       {@code (downloadConcurrency + 1) × downloadPartSize} in memory; all ranged
+ *       downloads of one agent share {@link S3Backend#RANGE_BUDGET} (a download that would
+ *       exceed it streams instead).</li>
+ * </ul>
+ * A value out of range is a configuration error naming the key, the value and the range.
  */
 record S3Settings(Optional<URI> endpoint, Optional<String> region, boolean pathStyle, long multipartThreshold,
                   long partSize, int uploadConcurrency, long downloadPartSize, int downloadConcurrency,
-                  java.time.Duration timeout) {
+                  Duration timeout) {
 
     static final long MIB = 1024 * 1024;
+
+    /** The most one ranged download may hold in range buffers, in MiB. */
+    static final int DOWNLOAD_BUFFERS_MIB = 64;
 
     static S3Settings from(BackendConfig c) throws StorageException {
         Optional<URI> endpoint;
@@ -28,56 +49,26 @@ record S3Settings(Optional<URI> endpoint, Optional<String> region, boolean pathS
         } catch (IllegalArgumentException e) {
             throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.endpoint is not a URL: " + e.getMessage());
         }
-        long threshold = bytes(c, "lfs-cloud.s3.multipartThreshold", 64 * MIB);
-        long part = bytes(c, "lfs-cloud.s3.partSize", 16 * MIB);
-        if (part < 5 * MIB) {
-            throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.partSize must be at least 5 MiB (S3's minimum)");
+        long threshold = c.bytes("lfs-cloud.s3.multipartThreshold", 64 * MIB, 5 * MIB, 5 * 1024 * MIB);
+        long part = c.bytes("lfs-cloud.s3.partSize", 16 * MIB, 5 * MIB, 5 * 1024 * MIB);
+        int concurrency = (int) c.number("lfs-cloud.s3.uploadConcurrency", 4, 1, 16);
+        long downloadPart = c.bytes("lfs-cloud.s3.downloadPartSize", 8 * MIB, MIB, 16 * MIB);
+        int downloadConcurrency = (int) c.number("lfs-cloud.s3.downloadConcurrency", 4, 1, 16);
+        long buffers = (downloadConcurrency + 1) * downloadPart;
+        if (buffers > DOWNLOAD_BUFFERS_MIB * MIB) {
+            throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.downloadConcurrency "
+                    + downloadConcurrency + " with lfs-cloud.s3.downloadPartSize " + mib(downloadPart) + " would hold "
+                    + mib(buffers) + " in memory per download ((concurrency + 1) × part size); at most "
+                    + DOWNLOAD_BUFFERS_MIB + "m: lower one of them");
         }
-        int concurrency = (int) number(c, "lfs-cloud.s3.uploadConcurrency", 4);
-        long downloadPart = bytes(c, "lfs-cloud.s3.downloadPartSize", 8 * MIB);
-        if (downloadPart < MIB) {
-            throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.downloadPartSize must be at least 1 MiB");
-        }
-        int downloadConcurrency = (int) number(c, "lfs-cloud.s3.downloadConcurrency", 4);
-        boolean pathStyle = c.get("lfs-cloud.s3.pathStyle").map(v -> v.equalsIgnoreCase("true") || v.equals("1"))
-                .orElse(endpoint.isPresent());
-        long seconds = number(c, "lfs-cloud.s3.timeoutSeconds", 30);
-        if (seconds < 1) {
-            throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.timeoutSeconds must be at least 1");
-        }
+        boolean pathStyle = c.flag("lfs-cloud.s3.pathStyle", endpoint.isPresent());
+        long seconds = c.number("lfs-cloud.s3.timeoutSeconds", 30, 1, 3600);
         return new S3Settings(endpoint, c.get("lfs-cloud.s3.region").map(String::strip), pathStyle, threshold, part,
-                Math.max(1, concurrency), downloadPart, Math.max(1, downloadConcurrency), java.time.Duration.ofSeconds(seconds));
+                concurrency, downloadPart, downloadConcurrency, Duration.ofSeconds(seconds));
     }
 
-    /** A count or a number of seconds: a plain whole number. */
-    static long number(BackendConfig c, String key, long fallback) throws StorageException {
-        Optional<String> v = c.get(key);
-        try {
-            return v.isEmpty() ? fallback : Integer.parseInt(v.get().strip());
-        } catch (NumberFormatException e) {
-            throw new StorageException(StorageException.Kind.MISCONFIGURED, key + " is not a whole number: " + v.get());
-        }
-    }
-
-    /** A size setting: a number with an optional k, m or g suffix (binary units), as in git. */
-    static long bytes(BackendConfig c, String key, long fallback) throws StorageException {
-        Optional<String> v = c.get(key);
-        if (v.isEmpty()) {
-            return fallback;
-        }
-        String s = v.get().strip().toLowerCase(java.util.Locale.ROOT);
-        long unit = 1;
-        if (s.endsWith("k")) {
-            unit = 1024;
-        } else if (s.endsWith("m")) {
-            unit = MIB;
-        } else if (s.endsWith("g")) {
-            unit = 1024 * MIB;
-        }
-        try {
-            return Long.parseLong(unit == 1 ? s : s.substring(0, s.length() - 1)) * unit;
-        } catch (NumberFormatException e) {
-            throw new StorageException(StorageException.Kind.MISCONFIGURED, key + " is not a size: " + v.get());
-        }
+    /** A size for a message, in MiB where whole ({@code 8m}), else in bytes. */
+    private static String mib(long bytes) {
+        return bytes % MIB == 0 ? bytes / MIB + "m" : Long.toString(bytes);
     }
 }

@@ -51,7 +51,7 @@ class RangedReaderTest {
                 try (RangedReader r = new RangedReader((from, into, length) -> {
                     sleep(jitter.nextInt(3));
                     System.arraycopy(data, (int) from, into, 0, length);
-                }, start, data.length, part, 4)) {
+                }, start, data.length, part, 4, () -> { })) {
                     byte[] expected = java.util.Arrays.copyOfRange(data, (int) start, data.length);
                     assertArrayEquals(expected, readAll(r, 7_777), "start " + start + ", part " + part);
                     assertEquals(-1, r.read());
@@ -72,7 +72,7 @@ class RangedReaderTest {
             sleep(2);
             System.arraycopy(data, (int) from, into, 0, length);
             inFlight.decrementAndGet();
-        }, 0, data.length, 1024, 3)) {
+        }, 0, data.length, 1024, 3, () -> { })) {
             assertArrayEquals(data, readAll(r, 100));
         }
         assertTrue(most.get() <= 3 && most.get() >= 1, "in flight at once: " + most.get());
@@ -82,23 +82,27 @@ class RangedReaderTest {
     @Test
     void aFailedRangeFailsTheReadAfterTheBytesBeforeIt() throws Exception {
         byte[] data = data(10_000);
+        AtomicInteger released = new AtomicInteger();
         RangedReader r = new RangedReader((from, into, length) -> {
             if (from == 5_000) {
                 throw new IOException("range at 5000 failed");
             }
             System.arraycopy(data, (int) from, into, 0, length);
-        }, 0, data.length, 1_000, 4);
+        }, 0, data.length, 1_000, 4, released::incrementAndGet);
         byte[] first = r.readNBytes(5_000);
         assertArrayEquals(java.util.Arrays.copyOf(data, 5_000), first);
         IOException e = assertThrows(IOException.class, () -> r.read(new byte[10], 0, 10));
         assertEquals("range at 5000 failed", e.getMessage());
         assertThrows(IOException.class, r::read, "closed after the failure");
+        r.close();
+        assertEquals(1, released.get(), "its buffers given back once, when the failure closed it");
     }
 
     @Test
     void closeStopsPendingFetches() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch interrupted = new CountDownLatch(1);
+        AtomicInteger released = new AtomicInteger();
         RangedReader r = new RangedReader((from, into, length) -> {
             started.countDown();
             try {
@@ -107,9 +111,11 @@ class RangedReaderTest {
                 interrupted.countDown();
                 throw new IOException("interrupted");
             }
-        }, 0, 10_000, 1_000, 2);
+        }, 0, 10_000, 1_000, 2, released::incrementAndGet);
         assertTrue(started.await(10, TimeUnit.SECONDS));
         r.close();
+        r.close();
+        assertEquals(1, released.get(), "its buffers given back once");
         assertTrue(interrupted.await(10, TimeUnit.SECONDS), "the pending fetch was interrupted");
         assertThrows(IOException.class, r::read);
     }

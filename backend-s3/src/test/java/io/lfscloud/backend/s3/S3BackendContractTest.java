@@ -1,12 +1,16 @@
 package io.lfscloud.backend.s3;
 
 import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.testkit.StorageBackendContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -17,10 +21,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -30,6 +38,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class S3BackendContractTest extends StorageBackendContract {
 
+    @TempDir
+    static Path work;
     static Process s3proxy;
     static String endpoint;
     static S3Backend backend;
@@ -43,14 +53,14 @@ class S3BackendContractTest extends StorageBackendContract {
             port = s.getLocalPort();
         }
         endpoint = "http://127.0.0.1:" + port;
-        Path props = Files.writeString(Files.createTempFile("s3proxy", ".conf"), """
+        Path props = Files.writeString(work.resolve("s3proxy.conf"), """
                 s3proxy.endpoint=%s
                 s3proxy.authorization=none
                 jclouds.provider=transient
                 jclouds.identity=local-identity
                 jclouds.credential=local-credential
                 """.formatted(endpoint));
-        Path log = Files.createTempFile("s3proxy", ".log");
+        Path log = work.resolve("s3proxy.log");
         s3proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 jar.toString(), "--properties", props.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -122,5 +132,33 @@ class S3BackendContractTest extends StorageBackendContract {
     @Override
     protected long largeSize() {
         return 13L << 20; // three parts up, thirteen ranges down
+    }
+
+    @Test
+    void rangedDownloadsShareABoundedMemoryBudgetAndStreamBeyondIt() throws Exception {
+        Map<String, String> settings = Map.of("lfs-cloud.s3.endpoint", endpoint, "lfs-cloud.s3.downloadPartSize", "16m",
+                "lfs-cloud.s3.downloadConcurrency", "3");
+        try (S3Backend big = new S3Backend(S3Settings.from(key -> Optional.ofNullable(settings.get(key))))) {
+            URI object = newObject("budget.bin");
+            byte[] content = new byte[32 << 20];
+            new Random(5).nextBytes(content);
+            putDirectly(object, content);
+            ObjectInfo info = ObjectInfo.of(object, content.length);
+            // each ranged read may hold (3 + 1) × 16 MiB: two of them take the agent's whole budget
+            InputStream a = big.read(object, 0, info);
+            InputStream b = big.read(object, 0, info);
+            assertInstanceOf(RangedReader.class, a);
+            assertInstanceOf(RangedReader.class, b);
+            try (InputStream c = big.read(object, 0, info)) {
+                assertFalse(c instanceof RangedReader, "a third one streams instead of holding more buffers");
+                assertArrayEquals(content, c.readAllBytes());
+            }
+            a.close();
+            try (InputStream d = big.read(object, 0, info)) {
+                assertInstanceOf(RangedReader.class, d, "a closed reader gave its budget back");
+                assertArrayEquals(content, d.readAllBytes());
+            }
+            b.close();
+        }
     }
 }
