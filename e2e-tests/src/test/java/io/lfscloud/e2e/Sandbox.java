@@ -53,6 +53,8 @@ final class Sandbox {
         env.put("GIT_CONFIG_NOSYSTEM", "1");
         env.put("PATH", launcher.getParent() + ":" + System.getenv("PATH"));
         env.put("GIT_TERMINAL_PROMPT", "0");
+        // git-lfs makes temp folders in TMPDIR: inside the sandbox, so nothing is left in /tmp
+        env.put("TMPDIR", Files.createDirectories(root.resolve("tmp")).toString());
         Files.writeString(home.resolve(".gitconfig"), """
                 [user]
                 \tname = lfs-cloud tests
