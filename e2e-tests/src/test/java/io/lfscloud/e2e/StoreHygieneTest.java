@@ -1,5 +1,6 @@
 package io.lfscloud.e2e;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,9 +47,19 @@ class StoreHygieneTest {
 
     Sandbox sb;
 
+    /** Commands started without waiting: stopped, with everything they started, after each test. */
+    final List<Running> started = new ArrayList<>();
+
     @BeforeEach
     void sandbox() throws IOException {
         sb = new Sandbox(tmp);
+    }
+
+    @AfterEach
+    void stopWhatIsStillRunning() throws Exception {
+        for (Running r : started) {
+            r.stop();
+        }
     }
 
     // ------------------------------------------------------------ permissions
@@ -202,7 +213,7 @@ class StoreHygieneTest {
     void sigintMidPushLeavesNoTempFileAndTheNextPushStoresTheObjectWhole() throws Exception {
         Sandbox.Project p = sb.project("sigint-push");
         String oid = commitBig(p);
-        Running push = Running.inOwnGroup(sb, p.work(), "git", "push", "-q", "origin", "main");
+        Running push = inOwnGroup(p.work(), "git", "push", "-q", "origin", "main");
         Path temp = await(() -> storeTemps(p.store()).stream().findFirst(), push, "a temp file in the store");
         long agent = agentOwning(temp);
 
@@ -222,7 +233,7 @@ class StoreHygieneTest {
     void aTempFileLeftByKillDashNineMidPushIsRemovedByTheNextPush() throws Exception {
         Sandbox.Project p = sb.project("kill-push");
         String oid = commitBig(p);
-        Running push = Running.inOwnGroup(sb, p.work(), "git", "push", "-q", "origin", "main");
+        Running push = inOwnGroup(p.work(), "git", "push", "-q", "origin", "main");
         Path temp = await(() -> storeTemps(p.store()).stream().findFirst(), push, "a temp file in the store");
         long agent = agentOwning(temp);
 
@@ -249,7 +260,7 @@ class StoreHygieneTest {
         Path downloaded = Sandbox.objectPath(clone.resolve(".git/lfs/objects"), oid);
 
         for (String signal : List.of("INT", "KILL")) {
-            Running pull = Running.inOwnGroup(sb, clone, "git", "lfs", "pull");
+            Running pull = inOwnGroup(clone, "git", "lfs", "pull");
             Path part = await(() -> parts(lfsTmp).stream().findFirst(), pull, "a .part file in .git/lfs/tmp");
             long agent = agentOwning(part);
             if (signal.equals("INT")) {
@@ -320,6 +331,18 @@ class StoreHygieneTest {
         }
     }
 
+    /** Starts {@code command} in {@code dir} in its own process group (as a terminal's foreground job). */
+    private Running inOwnGroup(Path dir, String... command) throws IOException {
+        // a child of this JVM leads no group, so setsid makes one without forking: pid == pgid
+        List<String> cmd = new ArrayList<>(List.of("setsid", "--wait"));
+        cmd.addAll(List.of(command));
+        Process process = sb.start(dir, Map.of(), cmd.toArray(String[]::new));
+        process.getOutputStream().close();
+        Running r = new Running(process);
+        started.add(r);
+        return r;
+    }
+
     /** Polls (every 5 ms, up to 2 minutes) until {@code probe} finds something. */
     private static <T> T await(Supplier<Optional<T>> probe, Running running, String what) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
@@ -343,15 +366,16 @@ class StoreHygieneTest {
 
         private Running(Process process) {
             this.process = process;
-            Thread.ofVirtual().start(() -> drain(process.getInputStream()));
-            Thread.ofVirtual().start(() -> drain(process.getErrorStream()));
+            // platform threads: a stray grandchild holding a pipe open must not hold a carrier
+            Thread.ofPlatform().daemon().start(() -> drain(process.getInputStream()));
+            Thread.ofPlatform().daemon().start(() -> drain(process.getErrorStream()));
         }
 
-        static Running inOwnGroup(Sandbox sb, Path dir, String... command) throws IOException {
-            // a child of this JVM leads no group, so setsid makes one without forking: pid == pgid
-            List<String> cmd = new ArrayList<>(List.of("setsid", "--wait"));
-            cmd.addAll(List.of(command));
-            return new Running(sb.start(dir, Map.of(), cmd.toArray(String[]::new)));
+        /** Kills the group (what is left of it) if the command is still running or left processes behind. */
+        void stop() throws Exception {
+            new ProcessBuilder("kill", "-KILL", "--", "-" + process.pid()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            process.waitFor(30, TimeUnit.SECONDS);
         }
 
         private void drain(InputStream in) {
@@ -384,8 +408,7 @@ class StoreHygieneTest {
 
         int awaitExit() throws InterruptedException {
             if (!process.waitFor(2, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-                fail("still running after 2 minutes:\n" + output());
+                fail("still running after 2 minutes (stopped after the test):\n" + output());
             }
             return process.exitValue();
         }
@@ -413,9 +436,7 @@ class StoreHygieneTest {
 
         Path clone = tmp.resolve("clone");
         long start = System.nanoTime();
-        Running cloning = new Running(sb.start(tmp, Map.of(), "git", "lfs-cloud", "clone", p.origin().toString(),
-                clone.toString()));
-        cloning.process.getOutputStream().close();
+        Running cloning = inOwnGroup(tmp, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString());
         assertNotEquals(0, cloning.awaitExit(), cloning.output());
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
         assertTrue(seconds < 60, "the clone took " + seconds + " s");

@@ -115,6 +115,23 @@ class FileBackendTest {
     }
 
     @Test
+    void aCorruptSourceNeverReplacesAGoodCopy() throws Exception {
+        byte[] content = random(10_000, 2);
+        String oid = sha256(content);
+        Path target = objectPath(tmp.resolve("store"), oid);
+        assertTrue(backend.write(target.toUri(), Files.write(tmp.resolve("src"), content), content.length, oid,
+                TransferListener.NONE));
+        byte[] rotten = content.clone();
+        rotten[7] ^= 1;
+        Path source = Files.write(tmp.resolve("rotten"), rotten);
+        StorageException e = assertThrows(StorageException.class,
+                () -> backend.write(target.toUri(), source, content.length, oid, TransferListener.NONE));
+        assertEquals(StorageException.Kind.CORRUPT, e.kind());
+        assertArrayEquals(content, Files.readAllBytes(target), "the good copy stays");
+        assertEquals(1, filesUnder(tmp.resolve("store")), "no temp file left");
+    }
+
+    @Test
     void whatIsNotARegularFileIsRefusedAtOnceWithoutOpeningIt() throws Exception {
         Path secret = Files.writeString(tmp.resolve("secret"), "not an object");
         Path fifo = tmp.resolve("fifo");
