@@ -441,8 +441,8 @@ class StoreHygieneTest {
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
         assertTrue(seconds < 60, "the clone took " + seconds + " s");
         String err = cloning.output();
-        assertTrue(err.contains("[422] refusing to read ") && err.contains(fifo + ": it is a FIFO (named pipe), not a regular file"),
-                err);
+        assertTrue(err.contains("[422] refusing to read ")
+                && err.contains(fifo + ": it is a FIFO (named pipe), not a regular file"), err);
         assertTrue(err.contains(folder + ": it is a folder, not a regular file"), err);
         assertFalse(err.contains("[503]"), "nothing reported as transient: " + err);
         assertEquals(oids.get("f2.bin"), Sandbox.sha256(clone.resolve("f2.bin")), "the other object arrived");

@@ -46,9 +46,9 @@ public final class Transfers implements AutoCloseable {
     static final int BUFFER_SIZE = 256 * 1024;
 
     /**
-     * Downloads in git-lfs's temp folder: {@code lfs-cloud-<oid[0:16]>-<pid>-…@<host>.part}, named after
-     * their owner, deleted if the agent exits before handing them over, and swept once stale
-     * (see {@link TempFiles}; git-lfs itself also deletes files there untouched for an hour).
+     * Downloads in git-lfs's temp folder, {@code lfs-cloud-<oid[0:16]>-<pid>-…@<host>.part}:
+     * named after their owner, deleted if the agent exits before handing them over, swept
+     * once stale (see {@link TempFiles}; git-lfs also deletes files there untouched for an hour).
      */
     private static final class TempNames {
         static final String PREFIX = "lfs-cloud-";
