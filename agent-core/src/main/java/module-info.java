@@ -2,13 +2,15 @@
  * The lfs-cloud agent: the Git LFS custom transfer protocol, routing of objects
  * to storage backends, and the {@code git-lfs-cloud} command line.
  *
- * <p>{@code io.lfscloud.spi} is the only exported package: it is what a storage
+ * <p>{@code io.lfscloud.spi} is the only package exported to all: it is what a storage
  * backend implements. Backends are found with {@link java.util.ServiceLoader}.
  */
 module io.lfscloud.core {
     requires info.picocli;
 
     exports io.lfscloud.spi;
+    // owner-named temp files swept when stale, shared with the embedded folder store
+    exports io.lfscloud.core.temp to io.lfscloud.backend.file;
 
     // picocli reflects on the command classes
     opens io.lfscloud.core.cli to info.picocli;

@@ -40,8 +40,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *
  * <p>The agent relies on each of these: objects read back byte for byte from any offset;
  * an object already stored is not sent again; bytes that do not match the claimed SHA-256
- * never become an object; a missing object is {@code NOT_FOUND}, not a generic failure; a
- * read pinned to an ETag notices a changed object; progress adds up to the size.
+ * never become an object (and the error does not say what they hash to); a missing object
+ * is {@code NOT_FOUND}, not a generic failure; a read pinned to an ETag notices a changed
+ * object; progress adds up to the size.
  */
 public abstract class StorageBackendContract {
 
@@ -158,6 +159,8 @@ public abstract class StorageBackendContract {
         StorageException e = assertThrows(StorageException.class, () -> backend().write(object, file(content),
                 content.length, sha256("something else".getBytes()), TransferListener.NONE));
         assertEquals(StorageException.Kind.CORRUPT, e.kind(), e.getMessage());
+        assertFalse(e.getMessage().contains(sha256(content)),
+                "the error does not tell what the local file hashes to: " + e.getMessage());
         assertEquals(StorageException.Kind.NOT_FOUND,
                 assertThrows(StorageException.class, () -> backend().stat(object)).kind(), "no object appeared");
     }

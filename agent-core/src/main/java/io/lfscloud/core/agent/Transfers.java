@@ -12,6 +12,7 @@ import io.lfscloud.core.meta.UrlRefusedException;
 import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.core.store.Oids;
 import io.lfscloud.core.store.StoreLayout;
+import io.lfscloud.core.temp.TempFiles;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
@@ -30,7 +31,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -46,15 +46,17 @@ public final class Transfers implements AutoCloseable {
     static final int BUFFER_SIZE = 256 * 1024;
 
     /**
-     * Temp names unique per process without a random source (a SecureRandom costs start-up).
-     * In a holder: looked up on the first download, not before every init reply.
+     * Downloads in git-lfs's temp folder, {@code lfs-cloud-<oid[0:16]>-<pid>-…@<host>.part}:
+     * named after their owner, deleted if the agent exits before handing them over, swept
+     * once stale (see {@link TempFiles}; git-lfs also deletes files there untouched for an hour).
      */
     private static final class TempNames {
-        static final long PID = ProcessHandle.current().pid();
-        static final AtomicLong COUNTER = new AtomicLong();
+        static final String PREFIX = "lfs-cloud-";
+        static final String SUFFIX = ".part";
 
-        static String next(String oid) {
-            return "lfs-cloud-" + oid.substring(0, 16) + "-" + PID + "-" + COUNTER.incrementAndGet() + ".part";
+        static Path create(Path dir, String oid) throws IOException {
+            TempFiles.sweep(dir, PREFIX, SUFFIX);
+            return TempFiles.create(dir, PREFIX + oid.substring(0, 16), SUFFIX);
         }
     }
 
@@ -211,8 +213,7 @@ public final class Transfers implements AutoCloseable {
         Path tmp;
         try {
             Files.createDirectories(tmpDir);
-            tmp = tmpDir.resolve(TempNames.next(oid));
-            Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+            tmp = TempNames.create(tmpDir, oid);
         } catch (IOException e) {
             throw new TransferFailure(500, "cannot create a temp file in " + tmpDir + ": " + describe(e), false, e);
         }
@@ -224,10 +225,11 @@ public final class Transfers implements AutoCloseable {
                 fetchFromStoreOrHistory(oid, size, tmp, progress, tracked.problem());
             }
             ok = true;
+            TempFiles.release(tmp); // git-lfs's now
             return tmp;
         } finally {
             if (!ok) {
-                deleteQuietly(tmp);
+                TempFiles.delete(tmp);
             }
         }
     }
@@ -504,14 +506,6 @@ public final class Transfers implements AutoCloseable {
             return "no such file: " + m;
         }
         return m == null ? e.getClass().getSimpleName() : m;
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            Log.trace("could not delete " + p + ": " + e.getMessage());
-        }
     }
 
     @Override

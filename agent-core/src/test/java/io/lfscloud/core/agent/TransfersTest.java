@@ -140,6 +140,25 @@ class TransfersTest {
     }
 
     @Test
+    void downloadsAreNamedAfterTheirOwnerAndSweepPartFilesOfAgentsThatAreGone() throws Exception {
+        Path tmpDir = Files.createDirectories(repo.resolve(".git/lfs/tmp"));
+        Process gone = new ProcessBuilder("true").start();
+        assertEquals(0, gone.waitFor());
+        String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        Files.writeString(tmpDir.resolve("lfs-cloud-0123456789abcdef-" + gone.pid() + "-k2j3-1@" + host + ".part"), "x");
+        Path gitLfsOwn = Files.writeString(tmpDir.resolve("1836832472"), "git-lfs's own temp file");
+        byte[] content = "fresh".getBytes();
+        String oid = put(content);
+
+        Path file = transfers().download(oid, content.length, Progress.NONE);
+
+        assertEquals(java.util.Set.of(file, gitLfsOwn), java.util.Set.copyOf(tmpFiles()), "the stale .part is gone");
+        String name = file.getFileName().toString();
+        assertTrue(name.startsWith("lfs-cloud-" + oid.substring(0, 16) + "-" + ProcessHandle.current().pid() + "-")
+                && name.endsWith("@" + host + ".part"), name);
+    }
+
+    @Test
     void givesUpAfterTheLastAttemptAndLeavesNoTempFile() throws Exception {
         byte[] content = new byte[100_000];
         String oid = put(content);

@@ -1,5 +1,7 @@
 package io.lfscloud.backend.file;
 
+import io.lfscloud.core.temp.TempFiles;
+import io.lfscloud.spi.Diagnostics;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
@@ -13,8 +15,10 @@ import java.net.URI;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -23,18 +27,44 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
- * A folder as an object store. Writes are atomic (a temp file in the destination folder,
- * checked against the claimed SHA-256, flushed to disk, then renamed), so readers never
- * see a partial object. The ETag is derived from modification time and size, as web
- * servers do for static files.
+ * A folder as an object store, objects at {@code <root>/<oid[0:2]>/<oid[2:4]>/<oid>}.
+ *
+ * <p><b>Writes</b> are atomic: a temp file in the object's folder, checked against the
+ * claimed SHA-256, flushed to disk, then renamed, so readers never see a partial object.
+ * Temp files are named after their owner ({@code .<oid>-<pid>-…@<host>.tmp}), deleted if
+ * the agent exits before finishing them (SIGINT, SIGTERM), and swept by the next writer of
+ * their folder once their owner is gone or they are a day old ({@link TempFiles}). An
+ * object already present with the right size is compared with the file pushed and rewritten
+ * when they differ (a folder store is read cheaply), so pushing again repairs a corrupt copy.
+ *
+ * <p><b>Permissions</b> follow the umask, widened for a shared store by its root folder:
+ * folders made below the root take the root's group and other permission bits and its
+ * setgid bit (so they keep the root's group), and objects get read permission for the
+ * group and others where the root grants it. A root made {@code 2775} by group
+ * {@code team} gives every member of {@code team} a store they can read and add to,
+ * whatever each one's umask (as git's {@code core.sharedRepository=group} does). Writes
+ * outside that layout (none the agent makes) follow the umask alone.
+ *
+ * <p><b>Reads</b> open regular files only: a symbolic link, folder, FIFO or device at an
+ * object's path is refused at once (its type is checked without following links before it
+ * is opened, and it is opened without following links). The ETag is derived from
+ * modification time and size, as web servers do for static files.
  */
 final class FileBackend implements StorageBackend {
 
     private static final int BUFFER_SIZE = 256 * 1024;
+    private static final int COMPARE_BUFFER_SIZE = 64 * 1024;
+    private static final String TEMP_SUFFIX = ".tmp";
+    private static final Pattern OID = Pattern.compile("[0-9a-f]{64}");
+    private static final int SETGID = 02000;
 
     static Path pathOf(URI uri) throws StorageException {
         if (!"file".equalsIgnoreCase(uri.getScheme())) {
@@ -59,15 +89,53 @@ final class FileBackend implements StorageBackend {
     @Override
     public ObjectInfo stat(URI object) throws StorageException {
         Path p = pathOf(object);
+        BasicFileAttributes a = regularFile(p, object);
+        return new ObjectInfo(object, a.size(), etag(a), null, null, null, a.lastModifiedTime().toInstant());
+    }
+
+    private static String etag(BasicFileAttributes a) {
+        return Long.toHexString(a.lastModifiedTime().toMillis()) + "-" + Long.toHexString(a.size());
+    }
+
+    /**
+     * The attributes of the regular file at {@code p}, read without following a link.
+     *
+     * @throws StorageException {@code NOT_FOUND} when nothing is there, {@code CORRUPT} (not
+     *                          retried) when something else than a regular file is
+     */
+    private static BasicFileAttributes regularFile(Path p, URI object) throws StorageException {
+        BasicFileAttributes a;
         try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            if (!a.isRegularFile()) {
-                throw new StorageException(Kind.NOT_FOUND, "not a file: " + object);
-            }
-            String etag = Long.toHexString(a.lastModifiedTime().toMillis()) + "-" + Long.toHexString(a.size());
-            return new ObjectInfo(object, a.size(), etag, null, null, null, a.lastModifiedTime().toInstant());
+            a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw translate(e, object, "read");
+        }
+        if (!a.isRegularFile()) {
+            throw new StorageException(Kind.CORRUPT, "refusing to read " + object + ": it is " + typeOf(p, a)
+                    + ", not a regular file");
+        }
+        return a;
+    }
+
+    /** What a file that is not a regular file is, for messages. */
+    private static String typeOf(Path p, BasicFileAttributes a) {
+        if (a.isDirectory()) {
+            return "a folder";
+        }
+        if (a.isSymbolicLink()) {
+            return "a symbolic link";
+        }
+        try {
+            int type = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000;
+            return switch (type) {
+                case 0010000 -> "a FIFO (named pipe)";
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                case 0140000 -> "a socket";
+                default -> "a special file";
+            };
+        } catch (IOException | RuntimeException e) {
+            return "a special file";
         }
     }
 
@@ -78,7 +146,7 @@ final class FileBackend implements StorageBackend {
             throw new StorageException(Kind.NOT_FOUND, "no such folder: " + prefix);
         }
         try (java.util.stream.Stream<Path> files = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) files.filter(Files::isRegularFile)
+            for (Path p : (Iterable<Path>) files.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> !p.getFileName().toString().startsWith("."))::iterator) {
                 each.accept(stat(p.toUri()));
             }
@@ -90,15 +158,13 @@ final class FileBackend implements StorageBackend {
     @Override
     public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
         Path p = pathOf(object);
-        if (expected != null && expected.etag() != null) {
-            ObjectInfo now = stat(object);
-            if (!expected.etag().equals(now.etag())) {
-                throw new StorageException(Kind.CHANGED, object + " changed: ETag was " + expected.etag()
-                        + ", is " + now.etag());
-            }
+        BasicFileAttributes a = regularFile(p, object);
+        if (expected != null && expected.etag() != null && !expected.etag().equals(etag(a))) {
+            throw new StorageException(Kind.CHANGED, object + " changed: ETag was " + expected.etag()
+                    + ", is " + etag(a));
         }
         try {
-            FileChannel ch = FileChannel.open(p, StandardOpenOption.READ);
+            FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             if (offset > 0) {
                 ch.position(offset);
             }
@@ -112,49 +178,28 @@ final class FileBackend implements StorageBackend {
     public boolean write(URI object, Path source, long size, String sha256, TransferListener progress)
             throws StorageException {
         Path target = pathOf(object);
-        try {
-            if (Files.isRegularFile(target) && Files.size(target) == size) {
-                return false;
-            }
-        } catch (IOException e) {
-            // cannot tell: write it
+        if (alreadyStored(object, target, source, size)) {
+            return false;
         }
         Path dir = target.getParent();
         Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + "-", ".tmp");
-            MessageDigest digest = sha256 == null ? null : MessageDigest.getInstance("SHA-256");
-            try (InputStream in = Files.newInputStream(source);
-                 FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 OutputStream out = Channels.newOutputStream(ch)) {
-                byte[] buf = new byte[BUFFER_SIZE];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    if (digest != null) {
-                        digest.update(buf, 0, n);
-                    }
-                    out.write(buf, 0, n);
-                    progress.transferred(n);
-                }
-                ch.force(true);
-            }
-            if (digest != null) {
-                String actual = HexFormat.of().formatHex(digest.digest());
-                if (!actual.equals(sha256.toLowerCase(Locale.ROOT))) {
-                    throw new StorageException(Kind.CORRUPT, "refusing to store " + object + ": the source "
-                            + source + " hashes to " + actual + ", not to " + sha256);
+            Path root = layoutRoot(target);
+            List<Path> made = createFolders(dir);
+            int share = root == null ? 0 : modeOf(root) & (SETGID | 077);
+            for (Path folder : made) {
+                if (root != null && folder.startsWith(root) && !folder.equals(root)) {
+                    widen(folder, share);
                 }
             }
-            if (Files.size(tmp) != size) {
-                throw new StorageException(Kind.CORRUPT, "refusing to store " + object + ": the source "
-                        + source + " changed size while it was copied");
-            }
+            TempFiles.sweep(dir, ".", TEMP_SUFFIX);
+            tmp = TempFiles.create(dir, "." + target.getFileName(), TEMP_SUFFIX);
+            widen(tmp, share & 044);
+            copyVerified(object, source, size, sha256, progress, tmp);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            TempFiles.release(tmp);
             tmp = null;
             return true;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         } catch (IOException e) {
             if (e instanceof StorageException se) {
                 throw se;
@@ -162,12 +207,137 @@ final class FileBackend implements StorageBackend {
             throw translate(e, object, "write");
         } finally {
             if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // nothing more can be done
+                TempFiles.delete(tmp);
+            }
+        }
+    }
+
+    /**
+     * Whether {@code target} already holds the object: a regular file of the right size with
+     * the same bytes as {@code source} (compared, not hashed: a third of the cost, see the
+     * README). A copy that differs is to be rewritten from {@code source}, which is then
+     * checked against its SHA-256 as it is copied (as is a link, FIFO or device in its place);
+     * a folder in its place cannot be.
+     */
+    private static boolean alreadyStored(URI object, Path target, Path source, long size) throws StorageException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return false; // nothing there, or cannot tell: write it
+        }
+        if (a.isDirectory()) {
+            throw new StorageException(Kind.MISCONFIGURED, "cannot store " + object + ": a folder is in its place");
+        }
+        if (!a.isRegularFile() || a.size() != size) {
+            return false;
+        }
+        try (InputStream stored = Files.newInputStream(target, LinkOption.NOFOLLOW_LINKS);
+             InputStream pushed = Files.newInputStream(source)) {
+            int length = (int) Math.clamp(size, 1, COMPARE_BUFFER_SIZE);
+            byte[] a1 = new byte[length];
+            byte[] b1 = new byte[length];
+            while (true) {
+                int n = stored.readNBytes(a1, 0, length);
+                int m = pushed.readNBytes(b1, 0, length);
+                if (n != m || Arrays.mismatch(a1, 0, n, b1, 0, m) >= 0) {
+                    break;
+                }
+                if (n == 0) {
+                    return true;
                 }
             }
+            Diagnostics.trace("the stored copy of " + object + " differs from " + source + ": rewriting it");
+        } catch (IOException e) {
+            Diagnostics.trace("cannot compare the stored copy of " + object + " (" + e.getMessage() + "): rewriting it");
+        }
+        return false;
+    }
+
+    /** Copies {@code source} into {@code tmp}, hashing it, and checks it is the object claimed. */
+    private static void copyVerified(URI object, Path source, long size, String sha256, TransferListener progress,
+                                     Path tmp) throws IOException {
+        MessageDigest digest = sha256 == null ? null : sha256();
+        try (InputStream in = Files.newInputStream(source);
+             FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+             OutputStream out = Channels.newOutputStream(ch)) {
+            byte[] buf = new byte[BUFFER_SIZE];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                if (digest != null) {
+                    digest.update(buf, 0, n);
+                }
+                out.write(buf, 0, n);
+                progress.transferred(n);
+            }
+            ch.force(true);
+        }
+        // the actual hash is never named: it would tell what a local file holds
+        if (digest != null && !HexFormat.of().formatHex(digest.digest()).equals(sha256.toLowerCase(Locale.ROOT))) {
+            throw new StorageException(Kind.CORRUPT, "refusing to store " + object + ": the content of " + source
+                    + " does not match its oid (SHA-256)");
+        }
+        if (Files.size(tmp) != size) {
+            throw new StorageException(Kind.CORRUPT, "refusing to store " + object + ": the source "
+                    + source + " changed size while it was copied");
+        }
+    }
+
+    /** The store's root folder when {@code target} is at its content address in it, else {@code null}. */
+    private static Path layoutRoot(Path target) {
+        String oid = target.getFileName().toString();
+        Path inner = target.getParent();
+        Path outer = inner == null ? null : inner.getParent();
+        if (OID.matcher(oid).matches() && outer != null && outer.getParent() != null
+                && inner.getFileName().toString().equals(oid.substring(2, 4))
+                && outer.getFileName().toString().equals(oid.substring(0, 2))) {
+            return outer.getParent();
+        }
+        return null;
+    }
+
+    /** Creates {@code dir} and its missing parents (umask modes); returns those it made, outermost first. */
+    private static List<Path> createFolders(Path dir) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path d = dir; d != null && !Files.isDirectory(d); d = d.getParent()) {
+            missing.addFirst(d);
+        }
+        List<Path> made = new ArrayList<>();
+        for (Path d : missing) {
+            try {
+                Files.createDirectory(d);
+                made.add(d);
+                TempFiles.markSwept(d);
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(d)) {
+                    throw e;
+                }
+                // another writer made it first
+            }
+        }
+        return made;
+    }
+
+    private static int modeOf(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode");
+    }
+
+    /** Adds permission bits (and setgid) to what the umask gave {@code p}. */
+    private static void widen(Path p, int bits) throws IOException {
+        if (bits == 0) {
+            return;
+        }
+        int mode = modeOf(p) & 07777;
+        if ((mode | bits) != mode) {
+            Files.setAttribute(p, "unix:mode", mode | bits);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
