@@ -26,12 +26,13 @@ import java.util.regex.Pattern;
  *
  * <p>The init reply comes at once; nothing heavy happens before the first transfer
  * request. A failed object is answered with a {@code complete} carrying an
- * {@code error}; only a broken conversation ends the agent.
+ * {@code error}, whatever failed (a backend's RuntimeException, an OutOfMemoryError):
+ * git-lfs never restarts an agent, so only a broken conversation ends it.
  */
 public final class Agent {
 
     /** Longest accepted message line; git-lfs's are a few hundred bytes. */
-    static final int MAX_LINE = 1 << 20;
+    public static final int MAX_LINE = 1 << 20;
 
     /** Most transfers one agent runs at once in batch mode, whatever init asks for. */
     static final int MAX_CONCURRENCY = 64;
@@ -89,7 +90,7 @@ public final class Agent {
                     Log.error("ignoring a message longer than " + MAX_LINE + " bytes");
                     continue;
                 }
-                step = handleLine(line);
+                step = handleSafely(line);
                 if (writer.broken() != null) {
                     Log.error("cannot write to git-lfs (stdout): " + writer.broken().getMessage());
                     return 1;
@@ -123,13 +124,35 @@ public final class Agent {
         return line.isBlank() ? Step.CONTINUE : handle(line);
     }
 
+    /**
+     * One message, with a last guard: transfers answer their own failures, so whatever still
+     * escapes is a fault outside any transfer, reported here; the agent reads on. A message
+     * naming an object is answered for it, except in batch mode, where {@link Batches}
+     * answers every item it accepted.
+     */
+    private Step handleSafely(String line) {
+        try {
+            return handleLine(line);
+        } catch (Throwable t) {
+            TransferFailure f = TransferFailure.unexpected(t);
+            Log.error(f.getMessage() + ", on message: " + abbreviate(line), t);
+            Matcher m = OidInText.PATTERN.matcher(line);
+            if (batches == null && m.find()) {
+                writer.send(Messages.failed(m.group(1), null, f, protocol >= 2));
+            }
+            return Step.CONTINUE;
+        }
+    }
+
     private static String stripCr(String line) {
         return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
     }
 
     /**
      * The launcher only answers init lines of the exact shape git-lfs sends for version 1;
-     * this agent must agree, or git-lfs was told something this agent cannot keep.
+     * this agent must agree, or git-lfs was told something this agent cannot keep. (The
+     * launcher's check, and why it answers at all: the comment block "How `agent` starts"
+     * in {@code distribution/src/bin/git-lfs-cloud}.)
      */
     private Step answeredInit(String line) {
         Map<String, Object> msg;
@@ -295,8 +318,9 @@ public final class Agent {
             }
         } catch (TransferFailure f) {
             fail(oid, null, f);
-        } catch (RuntimeException e) {
-            fail(oid, null, new TransferFailure(500, "internal error: " + e, false, e));
+        } catch (Throwable t) {
+            // a bug, a backend's RuntimeException, an Error: this object's failure, not the agent's
+            fail(oid, null, TransferFailure.unexpected(t));
         }
     }
 
