@@ -181,7 +181,7 @@ public final class Agent {
             writer.sendRaw("{}");
         }
         Log.trace("initialised for " + operation + " (protocol 1" + (answered ? ", answered by the launcher" : "")
-                + "), remote " + remote);
+                + "), remote " + forTrace(remote));
         return Step.CONTINUE;
     }
 
@@ -270,7 +270,7 @@ public final class Agent {
             batches = new Batches(operation, transfers, writer, concurrency(msg.get("concurrenttransfers")));
         }
         writer.send(reply);
-        Log.trace("initialised for " + operation + " (protocol " + protocol + ", " + mode + "), remote " + msg.get("remote"));
+        Log.trace("initialised for " + operation + " (protocol " + protocol + ", " + mode + "), remote " + forTrace(msg.get("remote")));
         return Step.CONTINUE;
     }
 
@@ -350,6 +350,26 @@ public final class Agent {
         } else {
             Log.error("ignoring " + problem);
         }
+    }
+
+    /**
+     * The remote git-lfs names, as the trace may show it: without the credentials a URL can
+     * carry ({@code https://user:token@host/…} shows as {@code https://<redacted>@host/…}).
+     */
+    static String forTrace(Object remote) {
+        String s = String.valueOf(remote);
+        int start = s.indexOf("://") + 3;
+        if (start >= 3) {
+            int end = start;
+            while (end < s.length() && "/?#".indexOf(s.charAt(end)) < 0) {
+                end++;
+            }
+            int at = s.lastIndexOf('@', end - 1);
+            if (at >= start) {
+                s = s.substring(0, start) + "<redacted>" + s.substring(at);
+            }
+        }
+        return abbreviate(s);
     }
 
     static String abbreviate(String s) {
