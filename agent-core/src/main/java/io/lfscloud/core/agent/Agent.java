@@ -81,7 +81,14 @@ public final class Agent {
                 }
             }
             while (true) {
-                String line = reader.readLine();
+                String line;
+                try {
+                    line = reader.readLine();
+                } catch (OutOfMemoryError e) {
+                    // transfers running meanwhile took the heap: one message is lost, not the agent
+                    Log.error("out of memory while reading a message from git-lfs; skipping it", e);
+                    continue;
+                }
                 if (line == null) {
                     Log.trace("end of input, exiting");
                     break;

@@ -208,6 +208,35 @@ class AgentUnexpectedErrorTest {
     }
 
     @Test
+    void runningOutOfMemoryWhileReadingLosesOneReadNotTheAgent() throws Exception {
+        byte[] input = (V1_INIT.formatted("download") + "\n" + requests("download", null).getLast()
+                + "\n{\"event\":\"terminate\"}\n").getBytes(StandardCharsets.UTF_8);
+        InputStream failingOnce = new InputStream() {
+            final ByteArrayInputStream in = new ByteArrayInputStream(input);
+            boolean failed;
+
+            public int read() {
+                return in.read();
+            }
+
+            public int read(byte[] b, int off, int len) {
+                if (!failed) {
+                    failed = true;
+                    throw new OutOfMemoryError("Java heap space");
+                }
+                return in.read(b, off, len);
+            }
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Agent agent = new Agent(failingOnce, out, TestBackends.transfers(repo, "faulty", Faulty::new, 0));
+        assertEquals(0, agent.run());
+        List<String> replies = out.toString(StandardCharsets.UTF_8).lines().filter(l -> !l.contains("progress")).toList();
+        assertEquals("{}", replies.getFirst());
+        assertTrue(replies.getLast().startsWith("{\"event\":\"complete\",\"oid\":\"" + good + "\",\"path\":"), replies.toString());
+        assertTrue(diagnostics.toString(StandardCharsets.UTF_8).contains("out of memory while reading a message"));
+    }
+
+    @Test
     void version2BasicServesTheNextObjectAfterEachFailure() throws Exception {
         List<String> lines = new ArrayList<>(List.of("{\"event\":\"init\",\"operation\":\"download\",\"protocol\":2}"));
         lines.addAll(requests("download", null));
