@@ -3,10 +3,13 @@ package io.lfscloud.core;
 import io.lfscloud.core.agent.Agent;
 import io.lfscloud.core.agent.Transfers;
 import io.lfscloud.core.cli.Cli;
+import jdk.internal.access.SharedSecrets;
 
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -15,6 +18,12 @@ import java.nio.file.Path;
  * each init reply, so the command-line library stays off that path.
  */
 public final class Main {
+
+    /** Where the launcher puts git-lfs's end of the protocol (the stdout git-lfs gave it). */
+    private static final int PROTOCOL_FD = 3;
+
+    /** Where the launcher puts the first line it read, when it passes one on. */
+    private static final int FIRST_LINE_FD = 4;
 
     private Main() {
     }
@@ -28,54 +37,86 @@ public final class Main {
     }
 
     /**
-     * Runs {@code agent}, alone or with {@code --verbose}/{@code -v}, and with the first line
-     * the launcher read ({@code --launcher-answered LINE} when it already replied {@code {}},
-     * {@code --launcher-read LINE} when it did not, {@code --launcher-skipped-long-line} when
-     * the line was too long to pass on); -1 for anything else, which goes
-     * through the CLI.
+     * Runs {@code agent}, alone or with {@code --verbose}/{@code -v}, and with what the
+     * launcher passes on (explained in one place, the comment block "How `agent` starts" in
+     * {@code distribution/src/bin/git-lfs-cloud}): {@code --launcher-streams} when the
+     * protocol is on descriptor 3 and stdout already goes to stderr, and at most one of
+     * {@code --launcher-answered} (the first line, already answered with {@code {}}, is on
+     * descriptor 4), {@code --launcher-read} (the first line, unanswered, is on descriptor 4)
+     * and {@code --launcher-skipped-long-line}; -1 for anything else, which goes through the CLI.
      */
     private static int plainAgent(String[] args) {
         boolean verbose = false;
-        Agent.FirstLine first = null;
+        boolean streams = false;
+        String first = null;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--verbose", "-v" -> verbose = true;
-                case "--launcher-answered", "--launcher-read" -> {
-                    if (first != null || i + 1 == args.length) {
-                        return -1;
-                    }
-                    first = new Agent.FirstLine(args[i + 1], args[i].equals("--launcher-answered"));
-                    i++;
-                }
-                case "--launcher-skipped-long-line" -> {
+                case "--launcher-streams" -> streams = true;
+                case "--launcher-answered", "--launcher-read", "--launcher-skipped-long-line" -> {
                     if (first != null) {
                         return -1;
                     }
-                    first = new Agent.FirstLine(null, false);
+                    first = args[i];
                 }
                 default -> {
                     return -1;
                 }
             }
         }
-        return runAgent(verbose, first);
+        return runAgent(verbose, streams, first);
     }
 
     /** Runs the transfer agent on the process's stdin and stdout. */
     public static int runAgent(boolean verbose) {
-        return runAgent(verbose, null);
+        return runAgent(verbose, false, null);
     }
 
-    private static int runAgent(boolean verbose, Agent.FirstLine first) {
-        // stdout belongs to the protocol: take it, then point System.out at stderr so that
-        // nothing else (a library's println, a stray debug line) can ever corrupt it
-        FileOutputStream protocolOut = new FileOutputStream(FileDescriptor.out);
-        System.setOut(System.err);
+    private static int runAgent(boolean verbose, boolean streams, String first) {
         if (verbose) {
             Log.setVerbose(true);
         }
         Log.followGitTrace();
+        FileOutputStream protocolOut;
+        Agent.FirstLine firstLine = null;
+        try {
+            // the protocol's stream is taken first; System.out then points at stderr so that
+            // nothing else (a library's println, a stray debug line) can ever corrupt it
+            protocolOut = new FileOutputStream(streams ? inherited(PROTOCOL_FD) : FileDescriptor.out);
+            System.setOut(System.err);
+            if ("--launcher-skipped-long-line".equals(first)) {
+                firstLine = new Agent.FirstLine(null, false);
+            } else if (first != null) {
+                firstLine = new Agent.FirstLine(launcherLine(), first.equals("--launcher-answered"));
+            }
+        } catch (IOException | RuntimeException | LinkageError e) {
+            Log.error("internal error: cannot take over what the launcher passed on: " + e, e);
+            return 1;
+        }
         Transfers transfers = new Transfers(Path.of("").toAbsolutePath());
-        return new Agent(new FileInputStream(FileDescriptor.in), protocolOut, transfers).run(first);
+        return new Agent(new FileInputStream(FileDescriptor.in), protocolOut, transfers).run(firstLine);
+    }
+
+    /** The first line the launcher read, from its descriptor (which is closed after). */
+    private static String launcherLine() throws IOException {
+        byte[] bytes;
+        try (FileInputStream in = new FileInputStream(inherited(FIRST_LINE_FD))) {
+            bytes = in.readNBytes(Agent.MAX_LINE + 1);
+        }
+        if (bytes.length == 0 || bytes[bytes.length - 1] != '\n') {
+            throw new IOException("the first line on descriptor " + FIRST_LINE_FD + " is incomplete");
+        }
+        return new String(bytes, 0, bytes.length - 1, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * An open descriptor the process inherited. java.io has no public way to name one; the
+     * launcher exports java.base's access to its internals to this module for it (a direct
+     * call: a VarHandle or reflection would cost milliseconds of linking in every agent).
+     */
+    private static FileDescriptor inherited(int fd) {
+        FileDescriptor d = new FileDescriptor();
+        SharedSecrets.getJavaIOFileDescriptorAccess().set(d, fd);
+        return d;
     }
 }

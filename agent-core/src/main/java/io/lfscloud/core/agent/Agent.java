@@ -26,12 +26,13 @@ import java.util.regex.Pattern;
  *
  * <p>The init reply comes at once; nothing heavy happens before the first transfer
  * request. A failed object is answered with a {@code complete} carrying an
- * {@code error}; only a broken conversation ends the agent.
+ * {@code error}, whatever failed (a backend's RuntimeException, an OutOfMemoryError):
+ * git-lfs never restarts an agent, so only a broken conversation ends it.
  */
 public final class Agent {
 
     /** Longest accepted message line; git-lfs's are a few hundred bytes. */
-    static final int MAX_LINE = 1 << 20;
+    public static final int MAX_LINE = 1 << 20;
 
     /** Most transfers one agent runs at once in batch mode, whatever init asks for. */
     static final int MAX_CONCURRENCY = 64;
@@ -80,7 +81,14 @@ public final class Agent {
                 }
             }
             while (true) {
-                String line = reader.readLine();
+                String line;
+                try {
+                    line = reader.readLine();
+                } catch (OutOfMemoryError e) {
+                    // transfers running meanwhile took the heap: one message is lost, not the agent
+                    Log.error("out of memory while reading a message from git-lfs; skipping it", e);
+                    continue;
+                }
                 if (line == null) {
                     Log.trace("end of input, exiting");
                     break;
@@ -89,7 +97,7 @@ public final class Agent {
                     Log.error("ignoring a message longer than " + MAX_LINE + " bytes");
                     continue;
                 }
-                step = handleLine(line);
+                step = handleSafely(line);
                 if (writer.broken() != null) {
                     Log.error("cannot write to git-lfs (stdout): " + writer.broken().getMessage());
                     return 1;
@@ -123,13 +131,35 @@ public final class Agent {
         return line.isBlank() ? Step.CONTINUE : handle(line);
     }
 
+    /**
+     * One message, with a last guard: transfers answer their own failures, so whatever still
+     * escapes is a fault outside any transfer, reported here; the agent reads on. A message
+     * naming an object is answered for it, except in batch mode, where {@link Batches}
+     * answers every item it accepted.
+     */
+    private Step handleSafely(String line) {
+        try {
+            return handleLine(line);
+        } catch (Throwable t) {
+            TransferFailure f = TransferFailure.unexpected(t);
+            Log.error(f.getMessage() + ", on message: " + abbreviate(line), t);
+            Matcher m = OidInText.PATTERN.matcher(line);
+            if (batches == null && m.find()) {
+                writer.send(Messages.failed(m.group(1), null, f, protocol >= 2));
+            }
+            return Step.CONTINUE;
+        }
+    }
+
     private static String stripCr(String line) {
         return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
     }
 
     /**
      * The launcher only answers init lines of the exact shape git-lfs sends for version 1;
-     * this agent must agree, or git-lfs was told something this agent cannot keep.
+     * this agent must agree, or git-lfs was told something this agent cannot keep. (The
+     * launcher's check, and why it answers at all: the comment block "How `agent` starts"
+     * in {@code distribution/src/bin/git-lfs-cloud}.)
      */
     private Step answeredInit(String line) {
         Map<String, Object> msg;
@@ -158,7 +188,7 @@ public final class Agent {
             writer.sendRaw("{}");
         }
         Log.trace("initialised for " + operation + " (protocol 1" + (answered ? ", answered by the launcher" : "")
-                + "), remote " + remote);
+                + "), remote " + forTrace(remote));
         return Step.CONTINUE;
     }
 
@@ -247,7 +277,7 @@ public final class Agent {
             batches = new Batches(operation, transfers, writer, concurrency(msg.get("concurrenttransfers")));
         }
         writer.send(reply);
-        Log.trace("initialised for " + operation + " (protocol " + protocol + ", " + mode + "), remote " + msg.get("remote"));
+        Log.trace("initialised for " + operation + " (protocol " + protocol + ", " + mode + "), remote " + forTrace(msg.get("remote")));
         return Step.CONTINUE;
     }
 
@@ -295,8 +325,9 @@ public final class Agent {
             }
         } catch (TransferFailure f) {
             fail(oid, null, f);
-        } catch (RuntimeException e) {
-            fail(oid, null, new TransferFailure(500, "internal error: " + e, false, e));
+        } catch (Throwable t) {
+            // a bug, a backend's RuntimeException, an Error: this object's failure, not the agent's
+            fail(oid, null, TransferFailure.unexpected(t));
         }
     }
 
@@ -326,6 +357,26 @@ public final class Agent {
         } else {
             Log.error("ignoring " + problem);
         }
+    }
+
+    /**
+     * The remote git-lfs names, as the trace may show it: without the credentials a URL can
+     * carry ({@code https://user:token@host/…} shows as {@code https://<redacted>@host/…}).
+     */
+    static String forTrace(Object remote) {
+        String s = String.valueOf(remote);
+        int start = s.indexOf("://") + 3;
+        if (start >= 3) {
+            int end = start;
+            while (end < s.length() && "/?#".indexOf(s.charAt(end)) < 0) {
+                end++;
+            }
+            int at = s.lastIndexOf('@', end - 1);
+            if (at >= start) {
+                s = s.substring(0, start) + "<redacted>" + s.substring(at);
+            }
+        }
+        return abbreviate(s);
     }
 
     static String abbreviate(String s) {

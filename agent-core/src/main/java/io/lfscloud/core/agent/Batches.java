@@ -197,14 +197,25 @@ final class Batches {
                 Thread.currentThread().interrupt();
                 return;
             }
-            Thread.ofVirtual().start(() -> {
+            try {
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        transfer(b.bid, item, progress);
+                    } finally {
+                        permits.release();
+                        done.countDown();
+                    }
+                });
+            } catch (Throwable t) {
+                // no thread for it (out of memory): the item is answered here, the batch goes on
+                permits.release();
                 try {
-                    transfer(b.bid, item, progress);
+                    failed(b.bid, item, TransferFailure.unexpected(t));
+                    progress.itemDone(Math.max(item.size(), 0), 0);
                 } finally {
-                    permits.release();
                     done.countDown();
                 }
-            });
+            }
         }
         try {
             done.await();
@@ -239,12 +250,10 @@ final class Batches {
             }
             writer.send(Messages.complete(item.oid(), bid, path));
         } catch (TransferFailure f) {
-            Log.error(Oids.shortForm(item.oid()) + ": " + f.getMessage(), f.getCause());
-            writer.send(Messages.failed(item.oid(), bid, f, true));
-        } catch (RuntimeException e) {
-            TransferFailure f = new TransferFailure(500, "internal error: " + e, false, e);
-            Log.error(Oids.shortForm(item.oid()) + ": " + f.getMessage(), e);
-            writer.send(Messages.failed(item.oid(), bid, f, true));
+            failed(bid, item, f);
+        } catch (Throwable t) {
+            // a bug, a backend's RuntimeException, an Error: this item's failure, not the agent's
+            failed(bid, item, TransferFailure.unexpected(t));
         } finally {
             synchronized (reported) {
                 // bytes of an item that failed count as done, so the batch's progress ends at its total
@@ -252,6 +261,11 @@ final class Batches {
                 reported[0] = Math.max(item.size(), 0);
             }
         }
+    }
+
+    private void failed(String bid, Item item, TransferFailure f) {
+        Log.error(Oids.shortForm(item.oid()) + ": " + f.getMessage(), f.getCause());
+        writer.send(Messages.failed(item.oid(), bid, f, true));
     }
 
     /**

@@ -8,9 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * The only writer of the agent's stdout: one JSON message per line, flushed, under a
- * lock so that messages from several threads never interleave. When stdout breaks
- * (git-lfs is gone) later messages are dropped and {@link #broken()} says so.
+ * The only writer of the protocol stream (stdout, or the descriptor the launcher moved it
+ * to, see {@code Main}): one JSON message per line, flushed, under a lock so that messages
+ * from several threads never interleave. When the stream breaks (git-lfs is gone) later
+ * messages are dropped and {@link #broken()} says so.
  */
 final class ProtocolWriter {
 

@@ -14,6 +14,9 @@ public final class TransferFailure extends Exception {
     /** The request itself is wrong (bad oid, missing field). */
     public static final int BAD_REQUEST = 400;
 
+    /** Longest description of an unexpected failure sent to git-lfs (its trace has the rest). */
+    private static final int MAX_DETAIL = 300;
+
     private final int code;
     private final boolean retriable;
 
@@ -25,6 +28,24 @@ public final class TransferFailure extends Exception {
 
     public static TransferFailure badRequest(String message) {
         return new TransferFailure(BAD_REQUEST, message, false, null);
+    }
+
+    /**
+     * What nobody planned for (a bug, a backend's RuntimeException, an Error such as
+     * OutOfMemoryError or StackOverflowError), as the failure of the one object it hit;
+     * the message names it, in one printable line.
+     */
+    public static TransferFailure unexpected(Throwable t) {
+        String what = switch (t) {
+            case OutOfMemoryError e -> "the agent ran out of memory (" + e + ")";
+            case StackOverflowError e -> "stack overflow (" + e + ")";
+            default -> String.valueOf(t);
+        };
+        what = what.replaceAll("\\p{Cntrl}", "?");
+        if (what.length() > MAX_DETAIL) {
+            what = what.substring(0, MAX_DETAIL) + "…";
+        }
+        return new TransferFailure(500, "internal error: " + what, false, t);
     }
 
     public static TransferFailure of(StorageException e) {
