@@ -3,7 +3,6 @@ package io.lfscloud.core;
 import io.lfscloud.core.agent.Agent;
 import io.lfscloud.core.agent.Transfers;
 import io.lfscloud.core.cli.Cli;
-import jdk.internal.access.SharedSecrets;
 
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -82,7 +81,7 @@ public final class Main {
         try {
             // the protocol's stream is taken first; System.out then points at stderr so that
             // nothing else (a library's println, a stray debug line) can ever corrupt it
-            protocolOut = new FileOutputStream(streams ? inherited(PROTOCOL_FD) : FileDescriptor.out);
+            protocolOut = streams ? new FileOutputStream(inherited(PROTOCOL_FD), true) : new FileOutputStream(FileDescriptor.out);
             System.setOut(System.err);
             if ("--launcher-skipped-long-line".equals(first)) {
                 firstLine = new Agent.FirstLine(null, false);
@@ -110,13 +109,12 @@ public final class Main {
     }
 
     /**
-     * An open descriptor the process inherited. java.io has no public way to name one; the
-     * launcher exports java.base's access to its internals to this module for it (a direct
-     * call: a VarHandle or reflection would cost milliseconds of linking in every agent).
+     * An open descriptor the process inherited, by its name in {@code /proc/self/fd} (java.io
+     * has no public way to adopt a descriptor by number). Opening it there gives a second
+     * handle on the same pipe; the protocol's is opened for appending, so that a file given
+     * as the launcher's stdout keeps the launcher's own reply in front.
      */
-    private static FileDescriptor inherited(int fd) {
-        FileDescriptor d = new FileDescriptor();
-        SharedSecrets.getJavaIOFileDescriptorAccess().set(d, fd);
-        return d;
+    private static String inherited(int fd) {
+        return "/proc/self/fd/" + fd;
     }
 }
