@@ -9,7 +9,7 @@ Because an early reply only moves work, it also reports when all eight are done 
 each then reads a terminate and exits, and the clock stops when the last one has.
 Also reports the idle resident memory of one lfs-cloud agent after its init reply.
 Usage: startup.py AGENT [ROUNDS]"""
-import json, os, statistics, subprocess, sys, tempfile, time
+import json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 agent = os.path.abspath(sys.argv[1])
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -62,3 +62,4 @@ p.stdin.write('{"event":"terminate"}\n')
 p.stdin.close()
 p.wait()
 print("idle agent resident memory: %.1f MB" % (rss / 1024))
+shutil.rmtree(repo)
