@@ -7,11 +7,13 @@
  */
 module io.lfscloud.core {
     requires info.picocli;
+    // the commands' --json output only (io.lfscloud.core.cli); the agent's protocol keeps its own codec
+    requires com.fasterxml.jackson.databind;
 
     exports io.lfscloud.spi;
 
-    // picocli reflects on the command classes
-    opens io.lfscloud.core.cli to info.picocli;
+    // picocli reflects on the command classes, Jackson on the records of --json output
+    opens io.lfscloud.core.cli to info.picocli, com.fasterxml.jackson.databind;
 
     uses io.lfscloud.spi.StorageBackendProvider;
 }
