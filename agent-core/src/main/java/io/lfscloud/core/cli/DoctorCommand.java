@@ -194,7 +194,7 @@ final class DoctorCommand implements Callable<Integer> {
             try {
                 registry.providerFor(root);
                 registry.backendFor(root, repo.backendConfig());
-                ok("backend", "a backend for " + scheme(root) + ": loads");
+                ok("backend", "the " + scheme(root) + " backend loads");
             } catch (StorageException | RuntimeException e) {
                 fail("backend", "no working backend for " + scheme(root) + ": " + e.getMessage(),
                         "git lfs-cloud backends --verbose");

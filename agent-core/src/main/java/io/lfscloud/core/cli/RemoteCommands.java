@@ -144,7 +144,7 @@ final class RemoteCommands {
                     out("tracked  " + t.path() + "  " + t.record().url() + "  sha256:" + t.record().sha256()
                             + "  " + t.record().size() + " bytes  (" + t.how() + ")");
                     if (!t.local()) {
-                        System.err.println(MISSING_NOTE.formatted("the object stays")
+                        System.err.println(MISSING_NOTE.formatted("the object stays at its URL")
                                 + " (lfs.allowincompletepush is set so that git-lfs lets such commits be pushed)");
                     }
                     warnIfUncheckable(t);
@@ -191,7 +191,7 @@ final class RemoteCommands {
             remoteOnly += t.local() ? 0 : 1;
         }
         if (remoteOnly > 0) {
-            System.err.println(MISSING_NOTE.formatted(remoteOnly + " object(s) stay"));
+            System.err.println(MISSING_NOTE.formatted(remoteOnly + " object(s) stay at their URL"));
         }
         for (String p : problems) {
             err("git-lfs-cloud: error: " + p);
@@ -396,7 +396,7 @@ final class RemoteCommands {
                     System.out.println("no remote-tracked files");
                 }
                 if (remoteOnly > 0) {
-                    System.err.println(MISSING_NOTE.formatted(remoteOnly + " object(s) marked 'not local' stay"));
+                    System.err.println(MISSING_NOTE.formatted(remoteOnly + " object(s) marked 'not local' stay at their URL"));
                 }
                 return 0;
             }
@@ -404,6 +404,6 @@ final class RemoteCommands {
     }
 
     /** Why git-lfs calls in-place objects missing when pushing (issue #12): said where users meet it. */
-    static final String MISSING_NOTE = "note: %s at their URL, not in this clone: 'git push' lists such objects as"
+    static final String MISSING_NOTE = "note: %s, not in this clone: 'git push' lists such objects as"
             + " \"(missing) PATH (OID)\"; that is expected, and clones download them from their URL";
 }
