@@ -1,6 +1,8 @@
 package io.lfscloud.core.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
@@ -27,6 +29,10 @@ final class JsonOutput {
             .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
             .build();
 
+    static {
+        MAPPER.getFactory().setCharacterEscapes(new Escapes());
+    }
+
     /** Two spaces per level, every array element and member on its own line, {@code "key": value}. */
     private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter(
             Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER))
@@ -38,10 +44,34 @@ final class JsonOutput {
 
     /** Prints {@code document} on stdout. */
     static void print(Object document) {
+        System.out.println(write(document));
+    }
+
+    /** {@code document} as the commands print it. */
+    static String write(Object document) {
         try {
-            System.out.println(MAPPER.writer(PRETTY).writeValueAsString(document));
+            return MAPPER.writer(PRETTY).writeValueAsString(document);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write JSON output", e);
+        }
+    }
+
+    /** JSON's own escapes, and DEL as well: {@link io.lfscloud.core.Printable} counts it as a control character. */
+    private static final class Escapes extends CharacterEscapes {
+        private final int[] ascii = CharacterEscapes.standardAsciiEscapesForJSON();
+
+        Escapes() {
+            ascii[0x7f] = CharacterEscapes.ESCAPE_STANDARD;
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            return null; // the standard six-character escape
         }
     }
 
