@@ -85,7 +85,8 @@ final class RemoteCommands {
         @Option(names = "--fetch", description = "Keep the bytes: in .git/lfs/objects and the working tree (read once).")
         boolean fetch;
 
-        @Option(names = "--force", description = "Replace a file already at PATH.")
+        @Option(names = "--force", description = "Replace a file already at PATH (a pointer already there is replaced"
+                + " without it). Tracking a path again takes it out of the old content's record.")
         boolean force;
 
         @Option(names = {"-r", "--recursive"},
