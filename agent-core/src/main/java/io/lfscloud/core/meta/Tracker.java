@@ -189,6 +189,13 @@ public final class Tracker {
             try {
                 check(p.url());
                 checkFolders(p.path());
+                // a pending entry was written by whoever wrote the repository: it never replaces a
+                // file that is there (only a pointer, as track-remote without --force)
+                Path target = repo.workTree().resolve(p.path());
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !isPointer(target)) {
+                    throw new TrackException(Printable.escape(p.path()) + " already exists and is not an LFS pointer;"
+                            + " resolve leaves it alone (move it away, or track it again with track-remote --force)");
+                }
                 StorageBackend backend = backend(p.url());
                 ObjectInfo now = stat(backend, p.url());
                 if (now.size() != p.size() || (p.etag() != null && !p.etag().equals(now.etag()))) {
