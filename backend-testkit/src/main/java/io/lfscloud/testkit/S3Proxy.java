@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A real S3 server: s3proxy 4.1.0 (from Maven Central) on 127.0.0.1, by default with the
+ * A real S3 server: s3proxy (from Maven Central) on 127.0.0.1, by default with the
  * in-memory "transient" store and no authorization, so plain HTTP requests can arrange
  * buckets and objects for the tests while lfs-cloud talks to it through the AWS SDK; or
  * with the filesystem store (to survive a restart) and AWS signatures required.
