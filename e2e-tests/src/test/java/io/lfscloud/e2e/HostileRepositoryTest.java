@@ -1,6 +1,7 @@
 package io.lfscloud.e2e;
 
 import com.sun.net.httpserver.HttpServer;
+import io.lfscloud.testkit.Nginx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
