@@ -73,8 +73,22 @@ class AgentFuzzTest {
     final List<String> present = new ArrayList<>();
     final List<Path> uploadSources = new ArrayList<>();
 
+    /**
+     * What the agents say on stderr (hundreds of sessions of refused input): kept out of the
+     * build's output; {@code -Dlfscloud.fuzz.verbose=true} shows it, with a replayed seed.
+     */
+    private final ByteArrayOutputStream agentStderr = new ByteArrayOutputStream();
+
+    @org.junit.jupiter.api.AfterEach
+    void restoreLog() {
+        io.lfscloud.core.Log.setStream(System.err);
+    }
+
     @BeforeEach
     void setUp() throws Exception {
+        if (!Boolean.getBoolean("lfscloud.fuzz.verbose")) {
+            io.lfscloud.core.Log.setStream(new java.io.PrintStream(agentStderr, true, StandardCharsets.UTF_8));
+        }
         for (String[] c : new String[][] {{"git", "init", "-q"}, {"git", "config", "lfs-cloud.store", "mem://store"}}) {
             assertEquals(0, new ProcessBuilder(c).directory(repo.toFile()).inheritIO().start().waitFor());
         }
