@@ -2,7 +2,8 @@
 # Builds the lfs-cloud product folder:
 #   lfs-cloud/bin/git-lfs-cloud   the command (bin holds nothing else, so it can go on PATH)
 #   lfs-cloud/runtime/            a jlink runtime image with the core and the embedded file store
-#   lfs-cloud/plugins/<name>/     every other backend: its jar and its dependencies
+#   lfs-cloud/plugins/<name>/     every other backend: its jar, its dependencies and its descriptor
+#                                 (the folders its module assembled in <module>/target/plugin/)
 # and lfs-cloud-<version>-linux-x64.tar.gz of it.
 set -euo pipefail
 java_home=$1 modules=$2 target=$3 version=$4 plugin_folders=$5
@@ -36,14 +37,18 @@ mkdir -p "$out/bin" "$out/plugins"
   --generate-cds-archive \
   --output "$out/runtime" >"$target/jlink.log" 2>&1 || { cat "$target/jlink.log" >&2; exit 1; }
 install -m 0755 "$src/bin/git-lfs-cloud" "$out/bin/git-lfs-cloud"
-# the launcher resolves the same JDK modules at boot, for the plugins' layers
-sed -i "s|^module_opts=.*|module_opts=${plugin_jdk_modules:+--add-modules=$plugin_jdk_modules}|" "$out/bin/git-lfs-cloud"
-grep -q "^module_opts=${plugin_jdk_modules:+--add-modules=$plugin_jdk_modules}\$" "$out/bin/git-lfs-cloud" \
-  || { echo "could not set the launcher's JDK modules" >&2; exit 1; }
-# backends other than the embedded file store ship as plugin folders
+# the launcher resolves the same JDK modules at boot, for the plugins' layers: its line
+# "module_opts=@PLUGIN_JDK_MODULES@" becomes "module_opts=--add-modules=<list>" (or empty)
+token=@PLUGIN_JDK_MODULES@
+[ "$(grep -c "^module_opts=$token\$" "$out/bin/git-lfs-cloud")" = 1 ] \
+  || { echo "the launcher must hold the line module_opts=$token exactly once" >&2; exit 1; }
+sed -i "s|^module_opts=$token\$|module_opts=${plugin_jdk_modules:+--add-modules=$plugin_jdk_modules}|" "$out/bin/git-lfs-cloud"
+! grep -q "$token" "$out/bin/git-lfs-cloud" \
+  || { echo "the launcher still holds $token after substitution" >&2; exit 1; }
+# backends other than the embedded file store ship as plugin folders, each assembled by its
+# module with its jars and its descriptor (the schemes it serves, so that agents load a
+# plugin only for its URLs)
 cp -R "$plugin_folders"/. "$out/plugins/"
-# with the schemes each serves, so that agents load a plugin only for its URLs
-cp -R "$src/plugins"/. "$out/plugins/"
 bash "$src/build/train-aot.sh" "$out"
 
 tar -C "$target" -czf "$target/lfs-cloud-$version-linux-x64.tar.gz" \

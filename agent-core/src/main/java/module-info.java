@@ -7,13 +7,15 @@
  */
 module io.lfscloud.core {
     requires info.picocli;
+    // the commands' --json output only (io.lfscloud.core.cli); the agent's protocol keeps its own codec
+    requires com.fasterxml.jackson.databind;
 
     exports io.lfscloud.spi;
     // owner-named temp files swept when stale, shared with the embedded folder store
     exports io.lfscloud.core.temp to io.lfscloud.backend.file;
 
-    // picocli reflects on the command classes
-    opens io.lfscloud.core.cli to info.picocli;
+    // picocli reflects on the command classes, Jackson on the records of --json output
+    opens io.lfscloud.core.cli to info.picocli, com.fasterxml.jackson.databind;
 
     uses io.lfscloud.spi.StorageBackendProvider;
 }

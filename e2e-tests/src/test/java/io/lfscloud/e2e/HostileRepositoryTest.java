@@ -1,6 +1,7 @@
 package io.lfscloud.e2e;
 
 import com.sun.net.httpserver.HttpServer;
+import io.lfscloud.testkit.Nginx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -295,5 +296,81 @@ class HostileRepositoryTest {
                 "the object tracked in place on another branch did not arrive");
         sb.git(clone, "checkout", "-q", "feature").ok();
         assertEquals(oid, Sandbox.sha256(clone.resolve("remote.bin")));
+    }
+
+    @Test
+    void aCheckedOutRecordCountsOnlyWhereTheCheckoutHasItsPointer() throws Exception {
+        Sandbox.Project p = project();
+        String stored = Sandbox.writeRandom(p.work().resolve("f.bin"), 3000, 41);
+        commitAndPush(p.work(), "main");
+        // a commit adds a record for f.bin's content at a path where no pointer is
+        writeRecord(p.work(), stored, 3000, trapUrl("divert.bin"), "elsewhere/any.bin");
+        commitAndPush(p.work(), "main");
+
+        Path clone = cloneDir();
+        trapped.clear();
+        sb.run(tmp, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString()).ok();
+        assertEquals(stored, Sandbox.sha256(clone.resolve("f.bin")), "the store's copy, not the record's");
+        assertEquals(List.of(), trapped, "the unbacked record diverted a download");
+
+        // nor does such a record make a push skip the store
+        Path content = tmp.resolve("new-content-" + counter.incrementAndGet());
+        String fresh = Sandbox.writeRandom(content, 2000, 42);
+        Files.copy(content, clone.resolve("new.bin"));
+        writeRecord(clone, fresh, 2000, trapUrl("never.bin"), "nowhere/x.bin");
+        sb.git(clone, "add", "-A").ok();
+        sb.git(clone, "commit", "-q", "-m", "new").ok();
+        sb.git(clone, "push", "-q", "origin", "HEAD:main").ok();
+        Sandbox.assertSameContent(content, Sandbox.objectPath(p.store(), fresh));
+        assertEquals(List.of(), trapped);
+    }
+
+    @Test
+    void resolveNeverReplacesAFileThatIsThereNorGitsOwnFiles() throws Exception {
+        String name = "pending-" + counter.incrementAndGet() + ".bin";
+        Sandbox.writeRandom(nginx.root.resolve(name), 1500, 43);
+        Sandbox.Project p = project();
+        sb.run(p.work(), "git", "lfs-cloud", "track-remote", "--defer", "data/p.bin", "--url", nginx.url(name)).ok();
+        Path etagFile;
+        try (var files = Files.list(p.work().resolve(".lfs-meta/etag"))) {
+            etagFile = files.findFirst().orElseThrow();
+        }
+        String json = Files.readString(etagFile);
+        String entry = json.substring(json.indexOf("{", json.indexOf("[")), json.lastIndexOf("}", json.lastIndexOf("]")) + 1);
+        StringBuilder more = new StringBuilder();
+        for (String path : List.of(".env", "notes/todo.txt", ".gitattributes", "sub/.gitattributes", ".lfsconfig")) {
+            more.append(",\n").append(entry.replace("\"data/p.bin\"", "\"" + path + "\""));
+        }
+        Files.writeString(etagFile, json.replace(entry, entry + more));
+        commitAndPush(p.work(), "main");
+
+        Path clone = cloneDir();
+        sb.run(tmp, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString()).ok();
+        Files.writeString(clone.resolve(".env"), "SECRET_TOKEN=mine\n");
+        Files.createDirectories(clone.resolve("notes"));
+        Files.writeString(clone.resolve("notes/todo.txt"), "my todo\n");
+        String attributes = Files.readString(clone.resolve(".gitattributes"));
+        Sandbox.Result r = sb.run(clone, "git", "lfs-cloud", "resolve");
+        assertEquals("SECRET_TOKEN=mine\n", Files.readString(clone.resolve(".env")));
+        assertEquals("my todo\n", Files.readString(clone.resolve("notes/todo.txt")));
+        assertEquals(attributes, Files.readString(clone.resolve(".gitattributes")));
+        assertFalse(Files.exists(clone.resolve(".lfsconfig")));
+        assertFalse(Files.exists(clone.resolve("sub/.gitattributes")));
+        assertTrue(r.all().contains("already exists and is not an LFS pointer"), r.all());
+        assertTrue(r.all().contains("names a file git or git-lfs reads as settings"), r.all());
+        assertTrue(Files.isRegularFile(clone.resolve("data/p.bin")), "the honest entry still resolves: " + r.all());
+        sb.git(clone, "lfs", "ls-files").ok();
+    }
+
+    @Test
+    void trustEscapesKeyNamesToo() throws Exception {
+        Sandbox.Project p = project();
+        Files.writeString(p.work().resolve(".lfs-meta/config"), Files.readString(p.work().resolve(".lfs-meta/config"))
+                + "[lfs-cloud \"zz\u001b[3A\u001b[J\r\"]\n\tx = 1\n");
+        Sandbox.Result show = sb.run(p.work(), "git", "lfs-cloud", "trust", "--show").ok();
+        assertFalse(show.out().contains("\u001b") || show.out().contains("\r"), show.out());
+        assertTrue(show.out().contains("zz\\x1b[3A\\x1b[J\\r.x = 1"), show.out());
+        Sandbox.Result trust = sb.run(p.work(), "git", "lfs-cloud", "trust").ok();
+        assertFalse(trust.out().contains("\u001b"), trust.out());
     }
 }

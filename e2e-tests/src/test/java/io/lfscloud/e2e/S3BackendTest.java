@@ -1,5 +1,6 @@
 package io.lfscloud.e2e;
 
+import io.lfscloud.testkit.S3Proxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,9 @@
 package io.lfscloud.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lfscloud.testkit.FaultProxy;
+import io.lfscloud.testkit.LoggingServer;
+import io.lfscloud.testkit.S3Proxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -80,6 +80,7 @@ class StoreHygieneTest {
     @Test
     void withUmask077ObjectsAndFoldersStayPrivate() throws Exception {
         Sandbox.Project p = sb.project("u077");
+        Files.delete(p.store()); // made empty by install --create: the push makes it, under umask 077
         Map<String, String> oids = commitSmall(p, 3);
         pushWithUmask(p, "077");
         assertModes(p.store(), oids.values(), 0700, 0600);
@@ -91,6 +92,7 @@ class StoreHygieneTest {
     void aGroupSharedRootGivesItsGroupEveryFolderAndObjectWhateverTheUmask() throws Exception {
         assumeTrue(isRoot(), "needs root to give the store to another group and to act as another user");
         Sandbox.Project p = sb.project("shared");
+        Files.delete(p.store()); // made empty by install --create: this test makes its own
         Files.createDirectory(p.store());
         Files.setAttribute(p.store(), "unix:gid", 4242);
         Files.setAttribute(p.store(), "unix:mode", 02770);

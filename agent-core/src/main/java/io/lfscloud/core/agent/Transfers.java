@@ -2,6 +2,7 @@ package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
 import io.lfscloud.core.ReadAheadInputStream;
+import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.meta.InvalidRecordException;
 import io.lfscloud.core.meta.MetaLayout;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -123,18 +125,81 @@ public final class Transfers implements AutoCloseable {
      * that the object is tracked in place. A record that cannot be used is not a reason to
      * fail other work: it is returned as a problem, and the store is tried instead.
      */
-    private WorkTreeRecord workTreeRecord(String oid) throws TransferFailure {
+    private WorkTreeRecord workTreeRecord(String oid, long size) throws TransferFailure {
+        RemoteRecord r;
         try {
-            return new WorkTreeRecord(records().findInWorkTree(oid).orElse(null), null);
+            r = records().findInWorkTree(oid).orElse(null);
         } catch (InvalidRecordException e) {
-            return new WorkTreeRecord(null, e.getMessage());
+            return new WorkTreeRecord(null, null, e.getMessage());
         } catch (IOException e) {
-            return new WorkTreeRecord(null, "cannot read the record of " + Oids.shortForm(oid) + ": " + describe(e));
+            return new WorkTreeRecord(null, null, "cannot read the record of " + Oids.shortForm(oid) + ": " + describe(e));
+        }
+        if (r == null) {
+            return new WorkTreeRecord(null, null, null);
+        }
+        if (!checkoutHasPointer(r, oid, size)) {
+            // a record whose path holds no pointer to the object in this checkout is only a fallback
+            Log.trace(Oids.shortForm(oid) + ": no path of its record holds its pointer in this checkout;"
+                    + " the record is a fallback after the store");
+            return new WorkTreeRecord(null, r, null);
+        }
+        return new WorkTreeRecord(r, null, null);
+    }
+
+    /**
+     * What the checkout says of an object: tracked in place at {@code record}; or a record of it
+     * that the checkout does not back ({@code fallback}, tried after the store); or a record that
+     * is unusable ({@code problem}).
+     */
+    private record WorkTreeRecord(RemoteRecord record, RemoteRecord fallback, String problem) {
+    }
+
+    /**
+     * Whether git's index holds, at one of the record's paths, the LFS pointer of {@code oid}:
+     * a record counts as the checkout's own word only where the checkout tracks that file.
+     * Compared by blob id (the canonical pointer's), so nothing is read but the index entry.
+     */
+    private boolean checkoutHasPointer(RemoteRecord r, String oid, long size) throws TransferFailure {
+        List<String> paths = new ArrayList<>();
+        for (RemoteRecord.Place p : r.places()) {
+            if (p.path() != null) {
+                paths.add(p.path());
+            }
+        }
+        if (paths.isEmpty()) {
+            return false;
+        }
+        List<String> args = new ArrayList<>(List.of("--literal-pathspecs", "ls-files", "-s", "-z", "--"));
+        args.addAll(paths);
+        try {
+            Git.Result ls = Git.run(repository().workTree(), args);
+            if (!ls.ok()) {
+                return false;
+            }
+            byte[] pointer = ("version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize " + size + "\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            for (String entry : ls.out().split("\0")) {
+                String[] f = entry.split("[ \t]", 4); // mode SP object SP stage TAB path
+                if (f.length == 4 && f[1].equals(blobId(pointer, f[1].length() == 64 ? "SHA-256" : "SHA-1"))) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            Log.trace("cannot read git's index: " + describe(e));
+            return false;
         }
     }
 
-    /** What the checkout says of an object: tracked in place at {@code record}, or a record that is {@code problem}. */
-    private record WorkTreeRecord(RemoteRecord record, String problem) {
+    /** git's id of a blob holding {@code content}. */
+    static String blobId(byte[] content, String algorithm) {
+        try {
+            MessageDigest md = MessageDigest.getInstance(algorithm);
+            md.update(("blob " + content.length + "\0").getBytes(StandardCharsets.US_ASCII));
+            return HexFormat.of().formatHex(md.digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -208,7 +273,7 @@ public final class Transfers implements AutoCloseable {
         if (size < 0) {
             throw TransferFailure.badRequest("invalid size " + size);
         }
-        WorkTreeRecord tracked = workTreeRecord(oid);
+        WorkTreeRecord tracked = workTreeRecord(oid, size);
         Path tmpDir = repository().lfsTmpDir();
         Path tmp;
         try {
@@ -222,7 +287,7 @@ public final class Transfers implements AutoCloseable {
             if (tracked.record() != null) {
                 fetchFrom(remote(tracked.record()), oid, size, tmp, progress);
             } else {
-                fetchFromStoreOrHistory(oid, size, tmp, progress, tracked.problem());
+                fetchFromStoreOrHistory(oid, size, tmp, progress, tracked);
             }
             ok = true;
             TempFiles.release(tmp); // git-lfs's now
@@ -239,16 +304,17 @@ public final class Transfers implements AutoCloseable {
      * found only in history is the fallback when the store cannot give it (no store, not
      * there, failing, corrupt), so a record on some other branch never overrides the store.
      *
-     * @param recordProblem why the checkout's own record of the object is unusable, or {@code null}
+     * @param tracked the checkout's record, which is not its own word here: unusable, or only a fallback
      */
-    private void fetchFromStoreOrHistory(String oid, long size, Path tmp, Progress progress, String recordProblem)
+    private void fetchFromStoreOrHistory(String oid, long size, Path tmp, Progress progress, WorkTreeRecord tracked)
             throws TransferFailure {
+        String recordProblem = tracked.problem();
         if (recordProblem != null) {
             Log.warn("unusable .lfs-meta record, trying the store: " + recordProblem);
         }
         try {
             if (!hasStore()) {
-                Optional<RemoteRecord> r = recordProblem == null ? historyRecord(oid) : Optional.empty();
+                Optional<RemoteRecord> r = recordProblem == null ? fallbackRecord(oid, tracked) : Optional.empty();
                 if (r.isPresent()) {
                     fetchFrom(remote(r.get()), oid, size, tmp, progress);
                     return;
@@ -259,7 +325,7 @@ public final class Transfers implements AutoCloseable {
             if (recordProblem != null) {
                 throw new TransferFailure(500, "unusable .lfs-meta record: " + recordProblem, false, fromStore);
             }
-            Optional<RemoteRecord> r = hasStore() ? historyRecord(oid) : Optional.empty();
+            Optional<RemoteRecord> r = hasStore() ? fallbackRecord(oid, tracked) : Optional.empty();
             if (r.isEmpty()) {
                 throw fromStore;
             }
@@ -269,11 +335,16 @@ public final class Transfers implements AutoCloseable {
                 fetchFrom(remote(r.get()), oid, size, tmp, progress);
             } catch (TransferFailure fromRecord) {
                 fromRecord.addSuppressed(fromStore);
-                throw new TransferFailure(fromStore.code(), fromStore.getMessage() + "; its record found in history did not"
-                        + " help either: " + fromRecord.getMessage(), fromStore.retriable() && fromRecord.retriable(),
-                        fromRecord);
+                throw new TransferFailure(fromStore.code(), fromStore.getMessage() + "; its record, found outside this"
+                        + " checkout's files, did not help either: " + fromRecord.getMessage(),
+                        fromStore.retriable() && fromRecord.retriable(), fromRecord);
             }
         }
+    }
+
+    /** The record to try after the store: the checkout's unbacked one, else one from history. */
+    private Optional<RemoteRecord> fallbackRecord(String oid, WorkTreeRecord tracked) {
+        return tracked.fallback() != null ? Optional.of(tracked.fallback()) : historyRecord(oid);
     }
 
     private void fetchFrom(Location loc, String oid, long size, Path tmp, Progress progress) throws TransferFailure {
@@ -441,7 +512,7 @@ public final class Transfers implements AutoCloseable {
         }
         // Only the checkout's own records say an object lives elsewhere: a record on some other
         // branch must never make a push skip the store (the object would be lost).
-        WorkTreeRecord tracked = workTreeRecord(oid);
+        WorkTreeRecord tracked = workTreeRecord(oid, size);
         if (tracked.record() != null) {
             // tracked in place: its bytes already live at its URL, the store gets no copy
             Log.trace(Oids.shortForm(oid) + " is tracked in place at " + tracked.record().url() + ", not copied");

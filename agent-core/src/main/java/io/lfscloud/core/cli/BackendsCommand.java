@@ -5,6 +5,7 @@ import io.lfscloud.core.Printable;
 import io.lfscloud.core.store.BackendRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
@@ -14,12 +15,24 @@ import java.util.concurrent.Callable;
                         + " --verbose says how each was loaded (module layer or class loader) and why."})
 final class BackendsCommand implements Callable<Integer> {
 
+    @Option(names = "--json", description = "Print one JSON document (see 'Output for scripts' in the README).")
+    boolean json;
+
     @Mixin
     Cli.Verbosity verbosity;
 
     @Override
     public Integer call() {
         try (BackendRegistry registry = BackendRegistry.load(Installer.settingInRepository("lfs-cloud.pluginPath"))) {
+            if (json) {
+                JsonOutput.print(new JsonOutput.Backends(
+                        registry.providers().stream().map(f -> new JsonOutput.Backend(f.provider().name(),
+                                f.provider().schemes().stream().sorted().toList(), String.valueOf(f.origin()), f.how()))
+                                .toList(),
+                        registry.broken().stream().map(b -> new JsonOutput.Broken(String.valueOf(b.origin()), b.problem()))
+                                .toList()));
+                return registry.broken().isEmpty() ? 0 : Cli.FAILURE;
+            }
             if (registry.providers().isEmpty()) {
                 System.out.println("no storage backends found");
             }

@@ -26,6 +26,7 @@ import java.util.Properties;
                 RemoteCommands.Verify.class,
                 RemoteCommands.Status.class,
                 TrustCommand.class,
+                DoctorCommand.class,
                 BackendsCommand.class,
                 VersionCommand.class,
                 CommandLine.HelpCommand.class,

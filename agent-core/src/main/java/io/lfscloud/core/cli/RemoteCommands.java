@@ -16,9 +16,11 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** The remote-tracking commands: track-remote, resolve, verify, status. */
@@ -83,7 +85,8 @@ final class RemoteCommands {
         @Option(names = "--fetch", description = "Keep the bytes: in .git/lfs/objects and the working tree (read once).")
         boolean fetch;
 
-        @Option(names = "--force", description = "Replace a file already at PATH.")
+        @Option(names = "--force", description = "Replace a file already at PATH (a pointer already there is replaced"
+                + " without it). Tracking a path again takes it out of the old content's record.")
         boolean force;
 
         @Option(names = {"-r", "--recursive"},
@@ -142,9 +145,10 @@ final class RemoteCommands {
                     out("tracked  " + t.path() + "  " + t.record().url() + "  sha256:" + t.record().sha256()
                             + "  " + t.record().size() + " bytes  (" + t.how() + ")");
                     if (!t.local()) {
-                        System.err.println("note: the object stays at its URL, not in this clone; lfs.allowincompletepush"
-                                + " is set so that git-lfs lets such commits be pushed");
+                        System.err.println(MISSING_NOTE.formatted("the object stays at its URL")
+                                + " (lfs.allowincompletepush is set so that git-lfs lets such commits be pushed)");
                     }
+                    warnIfUncheckable(t);
                 }
                 err("commit " + t.path() + ", .gitattributes and .lfs-meta/ to share it");
                 return 0;
@@ -167,10 +171,28 @@ final class RemoteCommands {
         System.err.println(Printable.escape(line));
     }
 
+    /**
+     * Warns when the store gave nothing that shows a change of content at the same size (no ETag,
+     * version or Last-Modified): {@code verify} can then only re-hash it.
+     */
+    static void warnIfUncheckable(Tracker.Tracked t) {
+        RemoteRecord r = t.record();
+        if (r.etag() == null && r.versionId() == null && r.lastModified() == null) {
+            err("warning: " + r.url() + " gives no ETag, version or Last-Modified: 'git lfs-cloud verify' cannot see"
+                    + " if its content changes at the same size ('git lfs-cloud verify --deep' re-hashes it)");
+        }
+    }
+
     private static int printAll(List<Tracker.Tracked> done, List<String> problems) {
+        int remoteOnly = 0;
         for (Tracker.Tracked t : done) {
             out("tracked  " + t.path() + "  " + t.record().url() + "  sha256:" + t.record().sha256()
                     + "  (" + t.how() + ")");
+            warnIfUncheckable(t);
+            remoteOnly += t.local() ? 0 : 1;
+        }
+        if (remoteOnly > 0) {
+            System.err.println(MISSING_NOTE.formatted(remoteOnly + " object(s) stay at their URL"));
         }
         for (String p : problems) {
             err("git-lfs-cloud: error: " + p);
@@ -210,8 +232,9 @@ final class RemoteCommands {
         }
     }
 
-    /** Records and pending entries of the working tree, checked with metadata requests. */
-    static List<RemoteCheck.Result> checkAll(Repository repo, BackendRegistry registry, List<String> problems) {
+    /** Records and pending entries of the working tree, checked: with metadata requests, or reading each object when deep. */
+    static List<RemoteCheck.Result> checkAll(Repository repo, BackendRegistry registry, List<String> problems,
+                                             boolean deep) {
         MetaFiles files = new MetaFiles(repo.workTree());
         List<RemoteRecord> all = new ArrayList<>();
         try {
@@ -220,13 +243,59 @@ final class RemoteCommands {
         } catch (IOException e) {
             throw new CliException("cannot read .lfs-meta: " + e.getMessage());
         }
-        return RemoteCheck.check(all, registry, repo.backendConfig());
+        return RemoteCheck.check(all, registry, repo.backendConfig(), deep);
+    }
+
+    /** Whether git-lfs has {@code oid} in this clone. */
+    static boolean isLocal(Repository repo, String oid) {
+        return oid != null && Files.isRegularFile(repo.lfsDir().resolve("objects").resolve(oid.substring(0, 2))
+                .resolve(oid.substring(2, 4)).resolve(oid));
+    }
+
+    /** A word or path as one shell word: single-quoted when it holds anything but safe characters. */
+    static String shellWord(String s) {
+        return s.matches("[A-Za-z0-9_./:@%+=,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /** The command that fixes a place in {@code state}, or {@code null} when nothing needs fixing. */
+    static String hint(RemoteCheck.State state, RemoteRecord r) {
+        String path = r.path() == null ? "PATH" : shellWord(r.path());
+        return switch (state) {
+            case OK, PENDING -> null;
+            case CHANGED -> "if the new content is right, track it again: git lfs-cloud track-remote --force " + path
+                    + " --url " + shellWord(r.url().toString()) + " (else restore the old object at its URL)";
+            case MISSING -> "track it where it lives now: git lfs-cloud track-remote --force " + path
+                    + " --url NEW-URL (or restore it at its URL, or git rm " + path + ")";
+            case UNREACHABLE -> "check the store, network and credentials: git lfs-cloud doctor";
+            case REFUSED -> "track it at a URL the policy allows: git lfs-cloud track-remote --force " + path
+                    + " --url NEW-URL (or allow it in your own git config: see Safety in the README)";
+            case UNCHECKED -> "re-hash it: git lfs-cloud verify --deep";
+        };
+    }
+
+    /** The fix for a record that cannot be read. */
+    static final String CORRUPT_HINT = "restore it: git checkout HEAD -- .lfs-meta (if HEAD has it intact),"
+            + " or remove it and track the file again: git lfs-cloud track-remote --force PATH --url URL";
+
+    static JsonOutput.Place jsonPlace(Repository repo, RemoteCheck.Result r) {
+        RemoteRecord rec = r.record();
+        return new JsonOutput.Place(rec.path(), rec.url().toString(), rec.sha256(), rec.size(),
+                r.state().name().toLowerCase(Locale.ROOT), isLocal(repo, rec.sha256()), r.detail(), hint(r.state(), rec));
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Check every remote-tracked object with metadata requests only (no download).",
-                    "Lists changed, missing and unreachable ones with path, URL and what differs; exits 1 if any."})
+            description = {"Check every place of every remote-tracked object: with metadata requests only (no download),"
+                    + " or with --deep by reading each object once through a hasher (no copy kept).",
+                    "Lists changed, missing, unreachable, refused and corrupt ones with path, URL, what differs and the"
+                            + " command that fixes it; exits 1 if any. Places whose store gives nothing to compare (no"
+                            + " ETag, version or Last-Modified) are listed as unchecked, with the reason."})
     static final class Verify implements Callable<Integer> {
+        @Option(names = "--deep", description = "Re-hash every object (streams each once, keeps no copy).")
+        boolean deep;
+
+        @Option(names = "--json", description = "Print one JSON document (see 'Output for scripts' in the README).")
+        boolean json;
+
         @Mixin
         Cli.Verbosity verbosity;
 
@@ -235,30 +304,70 @@ final class RemoteCommands {
             Repository repo = repository();
             try (BackendRegistry registry = registry(repo)) {
                 List<String> problems = new ArrayList<>();
+                List<RemoteCheck.Result> results = checkAll(repo, registry, problems, deep);
+                int ok = 0;
+                int pending = 0;
                 int bad = 0;
-                int checked = 0;
-                for (RemoteCheck.Result r : checkAll(repo, registry, problems)) {
-                    checked++;
-                    if (r.state() == RemoteCheck.State.OK || r.state() == RemoteCheck.State.PENDING) {
-                        continue;
+                int unchecked = 0;
+                List<JsonOutput.Place> places = new ArrayList<>();
+                for (RemoteCheck.Result r : results) {
+                    places.add(jsonPlace(repo, r));
+                    switch (r.state()) {
+                        case OK -> ok++;
+                        case PENDING -> pending++;
+                        case UNCHECKED -> unchecked++;
+                        default -> bad++;
                     }
-                    bad++;
-                    out(r.state().name().toLowerCase() + "  " + r.record().path() + "  " + r.record().url()
-                            + "  " + r.detail());
+                    if (!json && r.state() != RemoteCheck.State.OK && r.state() != RemoteCheck.State.PENDING) {
+                        out(r.state().name().toLowerCase(Locale.ROOT) + "  " + r.record().path() + "  "
+                                + r.record().url() + "  " + r.detail());
+                        out("  fix: " + hint(r.state(), r.record()));
+                    }
                 }
+                List<JsonOutput.Corrupt> corrupt = new ArrayList<>();
                 for (String p : problems) {
                     bad++;
-                    out("corrupt  " + p);
+                    corrupt.add(new JsonOutput.Corrupt(p, CORRUPT_HINT));
+                    if (!json) {
+                        out("corrupt  " + p);
+                        out("  fix: " + CORRUPT_HINT);
+                    }
                 }
-                System.err.println(checked + " tracked object(s) checked, " + bad + " problem(s)");
+                if (json) {
+                    JsonOutput.print(new JsonOutput.Verify(deep, places, corrupt,
+                            new JsonOutput.Summary(results.size(), ok, pending, bad, unchecked)));
+                } else {
+                    System.err.println(summary(results.size(), ok, pending, bad, unchecked, deep));
+                }
                 return bad == 0 ? 0 : Cli.FAILURE;
             }
+        }
+
+        /** The last line: what was checked and how; never "no problems" about places that could not be checked. */
+        static String summary(int places, int ok, int pending, int bad, int unchecked, boolean deep) {
+            StringBuilder sb = new StringBuilder().append(places).append(" tracked place(s)")
+                    .append(deep ? " re-hashed: " : " checked with metadata requests: ").append(ok).append(" ok");
+            if (pending > 0) {
+                sb.append(", ").append(pending).append(" pending");
+            }
+            sb.append(", ").append(bad).append(" problem(s)");
+            if (unchecked > 0) {
+                sb.append(", ").append(unchecked).append(" unchecked (their store gives nothing to compare:"
+                        + " 'git lfs-cloud verify --deep' re-hashes them)");
+            }
+            return sb.toString();
         }
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "List remote-tracked files and their state: ok, pending, changed, missing, unreachable, refused.")
+            description = {"List every place of every remote-tracked file and its state: resolved, pending, changed,"
+                    + " missing, unreachable, refused, unchecked; corrupt records too.",
+                    "'not local' marks objects that are not in this clone (they stay at their URL): 'git push' lists"
+                            + " those as \"(missing)\", which is expected."})
     static final class Status implements Callable<Integer> {
+        @Option(names = "--json", description = "Print one JSON document (see 'Output for scripts' in the README).")
+        boolean json;
+
         @Mixin
         Cli.Verbosity verbosity;
 
@@ -267,11 +376,19 @@ final class RemoteCommands {
             Repository repo = repository();
             try (BackendRegistry registry = registry(repo)) {
                 List<String> problems = new ArrayList<>();
-                List<RemoteCheck.Result> results = checkAll(repo, registry, problems);
+                List<RemoteCheck.Result> results = checkAll(repo, registry, problems, false);
+                if (json) {
+                    JsonOutput.print(new JsonOutput.Status(results.stream().map(r -> jsonPlace(repo, r)).toList(),
+                            problems.stream().map(p -> new JsonOutput.Corrupt(p, CORRUPT_HINT)).toList()));
+                    return 0;
+                }
+                int remoteOnly = 0;
                 for (RemoteCheck.Result r : results) {
-                    String state = r.state() == RemoteCheck.State.OK ? "resolved" : r.state().name().toLowerCase();
-                    out(String.format("%-11s %s  %s%s", state, r.record().path(), r.record().url(),
-                            r.detail().isEmpty() ? "" : "  (" + r.detail() + ")"));
+                    String state = r.state() == RemoteCheck.State.OK ? "resolved" : r.state().name().toLowerCase(Locale.ROOT);
+                    boolean local = r.record().sha256() == null || isLocal(repo, r.record().sha256());
+                    remoteOnly += local ? 0 : 1;
+                    out(String.format("%-11s %s  %s%s%s", state, r.record().path(), r.record().url(),
+                            local ? "" : "  [not local]", r.detail().isEmpty() ? "" : "  (" + r.detail() + ")"));
                 }
                 for (String p : problems) {
                     out(String.format("%-11s %s", "corrupt", p));
@@ -279,8 +396,15 @@ final class RemoteCommands {
                 if (results.isEmpty() && problems.isEmpty()) {
                     System.out.println("no remote-tracked files");
                 }
+                if (remoteOnly > 0) {
+                    System.err.println(MISSING_NOTE.formatted(remoteOnly + " object(s) marked 'not local' stay at their URL"));
+                }
                 return 0;
             }
         }
     }
+
+    /** Why git-lfs calls in-place objects missing when pushing (issue #12): said where users meet it. */
+    static final String MISSING_NOTE = "note: %s, not in this clone: 'git push' lists such objects as"
+            + " \"(missing) PATH (OID)\"; that is expected, and clones download them from their URL";
 }

@@ -67,7 +67,7 @@ final class TrustCommand implements Callable<Integer> {
         System.out.println(CommittedConfig.PATH + " (sha256 " + committed.sha256().substring(0, 16) + "…) sets:");
         for (String[] e : entries) {
             String mark = CommittedConfig.isSafe(e[0]) ? "" : committed.trusted() ? "  (trusted)" : "  (needs trust)";
-            System.out.println("  " + e[0] + " = " + Printable.escape(e[1]) + mark);
+            System.out.println("  " + Printable.escape(e[0]) + " = " + Printable.escape(e[1]) + mark);
         }
         if (entries.isEmpty()) {
             System.out.println("  (no lfs-cloud settings)");
@@ -86,7 +86,7 @@ final class TrustCommand implements Callable<Integer> {
         if (!r.ok()) {
             throw new CliException("cannot write " + CommittedConfig.TRUST_KEY + ": " + r.firstErrorLine());
         }
-        System.out.println("trusted: lfs-cloud now uses " + String.join(", ", needTrust)
+        System.out.println("trusted: lfs-cloud now uses " + Printable.escape(String.join(", ", needTrust))
                 + " from this content of the file; a change to it must be trusted again");
         return 0;
     }

@@ -50,6 +50,25 @@ public final class MetaFiles {
         write(MetaLayout.sha256Path(r.sha256()), r.toJson());
     }
 
+    /** The working tree's record of {@code oid}, if it has one. */
+    public Optional<RemoteRecord> record(String oid) throws IOException, InvalidRecordException {
+        String rel = MetaLayout.sha256Path(oid);
+        Optional<String> text = SafeFiles.readRecord(workTree, rel);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        RemoteRecord r = RemoteRecord.parse(text.get(), rel);
+        if (!oid.equals(r.sha256())) {
+            throw new InvalidRecordException(rel + ": its \"sha256\" does not match its file name");
+        }
+        return Optional.of(r);
+    }
+
+    /** Removes the record of {@code oid} (never through a symbolic link); nothing when there is none. */
+    public void deleteRecord(String oid) throws IOException {
+        SafeFiles.delete(workTree, MetaLayout.sha256Path(oid));
+    }
+
     /** Every record in the working tree's {@code sha256/}; unusable ones are reported in {@code problems}. */
     public List<RemoteRecord> records(List<String> problems) throws IOException {
         List<RemoteRecord> out = new ArrayList<>();
@@ -160,7 +179,7 @@ public final class MetaFiles {
         String url = r.url().toString();
         objects.removeIf(o -> o instanceof Map<?, ?> m && url.equals(m.get("url")));
         try {
-            objects.add(Json.parse(r.toJson()));
+            objects.add(Json.parse(r.toFlatJson()));
         } catch (JsonException impossible) {
             throw new IllegalStateException("a record's own JSON does not parse", impossible);
         }

@@ -6,28 +6,46 @@ import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageException;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
-/** Checks tracked objects against their stores with metadata requests only (HEAD or the like). */
+/**
+ * Checks tracked objects against their stores: with metadata requests only (HEAD or the
+ * like), or, deep, by reading each object once through a hasher (no copy kept). A place whose
+ * store gives nothing to compare (no ETag, version or modification time) is {@link State#UNCHECKED}
+ * unless checked deep: its size alone cannot show a change of content.
+ */
 public final class RemoteCheck {
 
-    /** The state of one tracked object. */
-    public enum State { OK, PENDING, CHANGED, MISSING, UNREACHABLE, REFUSED }
+    /** The state of one place of a tracked object. */
+    public enum State { OK, PENDING, CHANGED, MISSING, UNREACHABLE, REFUSED, UNCHECKED }
 
+    /**
+     * The outcome for one place.
+     *
+     * @param record the place, as a record of one place
+     * @param detail what differs, why it could not be checked, or empty
+     */
     public record Result(RemoteRecord record, State state, String detail) {
     }
 
     private RemoteCheck() {
     }
 
-    /** Checks every record, at most 8 at once. Results come in the records' order. */
-    public static List<Result> check(List<RemoteRecord> records, BackendRegistry registry, BackendConfig config) {
-        Result[] results = new Result[records.size()];
+    /** Checks every place of every record, at most 8 at once. Results come in the records' and places' order. */
+    public static List<Result> check(List<RemoteRecord> records, BackendRegistry registry, BackendConfig config,
+                                     boolean deep) {
+        List<RemoteRecord> places = records.stream().flatMap(r -> r.each().stream()).toList();
+        Result[] results = new Result[places.size()];
         BoundedTasks tasks = new BoundedTasks(8);
-        for (int i = 0; i < records.size(); i++) {
+        for (int i = 0; i < places.size(); i++) {
             int index = i;
-            tasks.submit(() -> results[index] = one(records.get(index), registry, config));
+            tasks.submit(() -> results[index] = one(places.get(index), registry, config, deep));
         }
         try {
             tasks.awaitAll();
@@ -38,15 +56,17 @@ public final class RemoteCheck {
         return List.of(results);
     }
 
-    static Result one(RemoteRecord r, BackendRegistry registry, BackendConfig config) {
+    static Result one(RemoteRecord r, BackendRegistry registry, BackendConfig config, boolean deep) {
         try {
             UrlPolicy.checkFollow(r.url(), config);
         } catch (UrlRefusedException e) {
             return new Result(r, State.REFUSED, e.getMessage());
         }
         ObjectInfo now;
+        io.lfscloud.spi.StorageBackend backend;
         try {
-            now = registry.backendFor(r.url(), config).stat(r.url());
+            backend = registry.backendFor(r.url(), config);
+            now = backend.stat(r.url());
         } catch (StorageException e) {
             return switch (e.kind()) {
                 case NOT_FOUND -> new Result(r, State.MISSING, "no longer exists");
@@ -62,9 +82,59 @@ public final class RemoteCheck {
         if (r.versionId() == null && r.etag() != null && !r.etag().equals(now.etag())) {
             changes.add("ETag was \"" + r.etag() + "\", is " + (now.etag() == null ? "none" : "\"" + now.etag() + "\""));
         }
-        if (changes.isEmpty()) {
-            return new Result(r, r.sha256() == null ? State.PENDING : State.OK, "");
+        if (r.versionId() == null && r.etag() == null && r.lastModified() != null && now.lastModified() != null
+                && !r.lastModified().equals(now.lastModified())) {
+            changes.add("Last-Modified was " + r.lastModified() + ", is " + now.lastModified());
         }
-        return new Result(r, State.CHANGED, String.join("; ", changes));
+        if (!changes.isEmpty()) {
+            return new Result(r, State.CHANGED, String.join("; ", changes));
+        }
+        if (r.sha256() == null) {
+            return new Result(r, State.PENDING, "");
+        }
+        if (deep) {
+            return rehash(r, backend);
+        }
+        if (r.versionId() == null && r.etag() == null && (r.lastModified() == null || now.lastModified() == null)) {
+            return new Result(r, State.UNCHECKED, "the store gives no ETag, version or Last-Modified to compare, and"
+                    + " the size alone cannot show a change of content");
+        }
+        return new Result(r, State.OK, "");
+    }
+
+    /** Reads the object once through SHA-256, keeping nothing. */
+    private static Result rehash(RemoteRecord r, io.lfscloud.spi.StorageBackend backend) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ObjectInfo expected = new ObjectInfo(r.url(), r.size(), r.etag(), r.versionId(), null, null, null);
+        long total = 0;
+        try (InputStream in = backend.read(r.url(), 0, expected)) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                sha.update(buf, 0, n);
+                total += n;
+            }
+        } catch (StorageException e) {
+            return switch (e.kind()) {
+                case NOT_FOUND -> new Result(r, State.MISSING, "no longer exists");
+                case CHANGED -> new Result(r, State.CHANGED, e.getMessage());
+                default -> new Result(r, State.UNREACHABLE, "reading it failed: " + e.getMessage());
+            };
+        } catch (IOException | RuntimeException e) {
+            return new Result(r, State.UNREACHABLE, "reading it failed: " + e.getMessage());
+        }
+        if (total != r.size()) {
+            return new Result(r, State.CHANGED, "read " + total + " bytes, its size is " + r.size());
+        }
+        String oid = HexFormat.of().formatHex(sha.digest());
+        if (!oid.equals(r.sha256())) {
+            return new Result(r, State.CHANGED, "its content no longer hashes to the tracked SHA-256 (is " + oid + ")");
+        }
+        return new Result(r, State.OK, "");
     }
 }

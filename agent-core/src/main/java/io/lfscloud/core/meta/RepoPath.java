@@ -22,6 +22,10 @@ public final class RepoPath {
     /** The longest name of one folder or file, in UTF-8 bytes (what Linux file systems allow). */
     public static final int MAX_NAME_BYTES = 255;
 
+    /** Files git and git-lfs read as settings, in any folder: never a tracked file's place. */
+    private static final java.util.Set<String> GIT_FILES = java.util.Set.of(".gitattributes", ".gitignore",
+            ".gitmodules", ".lfsconfig", ".mailmap");
+
     private RepoPath() {
     }
 
@@ -77,6 +81,10 @@ public final class RepoPath {
             return p;
         }
         String first = path.contains("/") ? path.substring(0, path.indexOf('/')) : path;
-        return first.equalsIgnoreCase(MetaLayout.DIR) ? "is inside " + MetaLayout.DIR : null;
+        if (first.equalsIgnoreCase(MetaLayout.DIR)) {
+            return "is inside " + MetaLayout.DIR;
+        }
+        String last = path.substring(path.lastIndexOf('/') + 1).toLowerCase(java.util.Locale.ROOT);
+        return GIT_FILES.contains(last) ? "names a file git or git-lfs reads as settings" : null;
     }
 }

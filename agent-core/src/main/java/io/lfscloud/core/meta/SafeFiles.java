@@ -182,6 +182,18 @@ public final class SafeFiles {
         });
     }
 
+    /**
+     * Removes {@code rel} under {@code root} if it exists: the entry itself (a link is removed,
+     * never followed), and only under real folders.
+     */
+    public static void delete(Path root, String rel) throws IOException {
+        try {
+            Files.deleteIfExists(folders(root, rel, false));
+        } catch (NoSuchFileException e) {
+            // a folder on the way is missing: nothing to remove
+        }
+    }
+
     /** A new file only, never through a link: the temp file's name is ours and random. */
     private static final Set<OpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
             LinkOption.NOFOLLOW_LINKS);

@@ -31,6 +31,11 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.HashSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Tracks files that already live in a store, in place: finds their SHA-256 the cheapest way
@@ -58,6 +63,7 @@ public final class Tracker {
     private final MetaFiles files;
     private final Progress progress;
     private MetaLock lock;
+    private Map<String, Set<String>> pathIndex;
 
     public Tracker(Repository repo, BackendRegistry registry, Progress progress) {
         this.repo = repo;
@@ -93,7 +99,7 @@ public final class Tracker {
         String etag = info.etag();
         String md5 = info.md5() != null ? info.md5() : lower(claims.md5());
         RemoteRecord base = new RemoteRecord(null, url, info.size(), etag, md5, info.versionId(), rel,
-                Instant.now().truncatedTo(ChronoUnit.SECONDS));
+                Instant.now().truncatedTo(ChronoUnit.SECONDS), info.lastModified());
         if (defer) {
             if (etag == null) {
                 throw new TrackException("--defer keys the pending entry by ETag, and " + url + " has none; track it without --defer");
@@ -183,6 +189,13 @@ public final class Tracker {
             try {
                 check(p.url());
                 checkFolders(p.path());
+                // a pending entry was written by whoever wrote the repository: it never replaces a
+                // file that is there (only a pointer, as track-remote without --force)
+                Path target = repo.workTree().resolve(p.path());
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !isPointer(target)) {
+                    throw new TrackException(Printable.escape(p.path()) + " already exists and is not an LFS pointer;"
+                            + " resolve leaves it alone (move it away, or track it again with track-remote --force)");
+                }
                 StorageBackend backend = backend(p.url());
                 ObjectInfo now = stat(backend, p.url());
                 if (now.size() != p.size() || (p.etag() != null && !p.etag().equals(now.etag()))) {
@@ -222,8 +235,7 @@ public final class Tracker {
             Hashed h = hash(base, backend, claims, fetch);
             sha = h.sha256;
             local = h.file;
-            base = new RemoteRecord(null, base.url(), base.size(), base.etag(), h.md5, base.versionId(), base.path(),
-                    base.trackedAt());
+            base = base.withMd5(h.md5);
             how = fetch ? "hashed while fetching" : "hashed by streaming the object once";
         }
         if (fetch && local == null) {
@@ -234,7 +246,7 @@ public final class Tracker {
         // ETag and MD5 files and .gitattributes are read, changed and written back: one command at a time
         try (MetaLock.Held held = lock()) {
             try {
-                files.writeRecord(record);
+                placeRecord(record);
                 if (record.etag() != null) {
                     files.putEtagEntry(record);
                 }
@@ -251,6 +263,65 @@ public final class Tracker {
         } catch (IOException e) {
             throw new TrackException(e.getMessage()); // the lock
         }
+    }
+
+    /**
+     * Writes {@code record}'s one place into the record of its content, replacing any place at
+     * the same path there, and takes that path out of the records of other content (a path holds
+     * one file): a record left with no place is removed. Call with the lock held.
+     */
+    private void placeRecord(RemoteRecord record) throws IOException, InvalidRecordException {
+        String path = record.path();
+        Map<String, Set<String>> index = pathIndex();
+        for (String oid : index.getOrDefault(path, Set.of())) {
+            if (oid.equals(record.sha256())) {
+                continue;
+            }
+            Optional<RemoteRecord> old;
+            try {
+                old = files.record(oid);
+            } catch (InvalidRecordException e) {
+                continue; // unreadable: 'verify' lists it; never rewritten from a guess
+            }
+            if (old.isEmpty()) {
+                continue;
+            }
+            RemoteRecord left = old.get().without(path);
+            if (left == null) {
+                files.deleteRecord(oid);
+            } else {
+                files.writeRecord(left);
+            }
+        }
+        Optional<RemoteRecord> same;
+        try {
+            same = files.record(record.sha256());
+        } catch (InvalidRecordException e) {
+            same = Optional.empty(); // replaced by a valid one: the content is known, its place just tracked
+        }
+        files.writeRecord(same.map(r -> r.with(record)).orElse(record));
+        Set<String> now = new HashSet<>();
+        now.add(record.sha256());
+        index.put(path, now);
+    }
+
+    /**
+     * Which records name each path: read once per tracker (under the lock), then kept up to date
+     * by its own writes. Records are re-read before each change, so the index only says where to look.
+     */
+    private synchronized Map<String, Set<String>> pathIndex() throws IOException {
+        if (pathIndex == null) {
+            Map<String, Set<String>> index = new ConcurrentHashMap<>();
+            for (RemoteRecord r : files.records(new ArrayList<>())) {
+                for (RemoteRecord.Place p : r.places()) {
+                    if (p.path() != null) {
+                        index.computeIfAbsent(p.path(), k -> ConcurrentHashMap.newKeySet()).add(r.sha256());
+                    }
+                }
+            }
+            pathIndex = index;
+        }
+        return pathIndex;
     }
 
     private String fromEtagMapping(RemoteRecord base) throws TrackException {

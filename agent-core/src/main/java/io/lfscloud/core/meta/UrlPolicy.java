@@ -95,7 +95,7 @@ public final class UrlPolicy {
             for (InetAddress a : InetAddress.getAllByName(h)) {
                 String text = a.getHostAddress();
                 if (a.isLinkLocalAddress() || text.startsWith("169.254.") || text.equals("100.100.100.200")
-                        || text.startsWith("fd00:ec2:0:0:0:0:0:254")) {
+                        || text.startsWith("fd00:ec2:0:0:0:0:0:254") || embedsMetadataIpv4(a.getAddress())) {
                     return true;
                 }
             }
@@ -103,6 +103,30 @@ public final class UrlPolicy {
             return false; // cannot resolve: the transfer itself will say so
         }
         return false;
+    }
+
+    /**
+     * An IPv6 address that carries an IPv4 one in its last four bytes, as IPv4-compatible
+     * ({@code ::a.b.c.d}) and NAT64 ({@code 64:ff9b::a.b.c.d}) addresses do, where that IPv4
+     * address is link-local or a metadata service.
+     */
+    static boolean embedsMetadataIpv4(byte[] a) {
+        if (a.length != 16) {
+            return false;
+        }
+        boolean compatible = true;
+        for (int i = 0; i < 12; i++) {
+            compatible &= a[i] == 0;
+        }
+        boolean nat64 = a[0] == 0 && a[1] == 0x64 && (a[2] & 0xff) == 0xff && (a[3] & 0xff) == 0x9b;
+        for (int i = 4; i < 12 && nat64; i++) {
+            nat64 = a[i] == 0;
+        }
+        if (!compatible && !nat64) {
+            return false;
+        }
+        int b0 = a[12] & 0xff, b1 = a[13] & 0xff, b2 = a[14] & 0xff, b3 = a[15] & 0xff;
+        return (b0 == 169 && b1 == 254) || (b0 == 100 && b1 == 100 && b2 == 100 && b3 == 200);
     }
 
     private static boolean isTrue(BackendConfig settings, String key) {

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -28,7 +29,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,12 +48,21 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>answer every line that names an object with exactly one {@code complete};</li>
  *   <li>hand over only downloads whose bytes hash to their oid.</li>
  * </ul>
- * A failing seed is printed, so the case can be replayed.
+ *
+ * <p>Replay. Each session has a seed of its own, drawn from {@code lfscloud.fuzz.seed}, and
+ * every random choice of the session comes from one {@link Random} made from it: the lines
+ * sent, and which reads of the in-memory store drop half way. Those are not drawn in turn
+ * (the agent reads concurrently, in an order no seed fixes) but decided by a value the
+ * session's {@code Random} draws first, with the object and the offset read, so a replay does
+ * not depend on thread timing. A failing session's message names its seed (nothing is printed
+ * otherwise); {@code -Dlfscloud.fuzz.session=<seed>} runs that one session again.
  */
 class AgentFuzzTest {
 
     static final int SESSIONS = Integer.getInteger("lfscloud.fuzz.sessions", 400);
     static final long SEED = Long.getLong("lfscloud.fuzz.seed", 20261122L);
+    /** One session's seed, to replay it alone (as a failure names it). */
+    static final Long SESSION = Long.getLong("lfscloud.fuzz.session");
     static final Pattern OID_IN_TEXT = Pattern.compile("\"oid\"\\s*:\\s*\"([0-9a-f]{64})\"");
     static final Set<String> NOT_ANSWERED = Set.of("init", "batch-header", "batch-footer", "terminate");
 
@@ -85,8 +95,25 @@ class AgentFuzzTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
-    /** Objects in memory; one read in seven drops half way (transient), to exercise retries. */
+    /**
+     * Objects in memory; one read in seven drops half way (transient), to exercise retries:
+     * which ones is decided by {@code dropSeed} (drawn from the session's {@code Random}),
+     * the object and the offset, whatever order the agent's threads read in.
+     */
     final class Memory implements StorageBackend {
+        private final long dropSeed;
+        private final Collection<String> reads;
+
+        /** Drops the reads {@code dropSeed} picks; notes every read in {@code reads}. */
+        Memory(long dropSeed, Collection<String> reads) {
+            this.dropSeed = dropSeed;
+            this.reads = reads;
+        }
+
+        private boolean drops(String oid, long offset) {
+            return new Random(dropSeed ^ (31L * oid.hashCode() + offset)).nextInt(7) == 0;
+        }
+
         private String oid(URI u) {
             String p = u.getPath();
             return p.substring(p.lastIndexOf('/') + 1);
@@ -106,7 +133,9 @@ class AgentFuzzTest {
                 throw new StorageException(StorageException.Kind.NOT_FOUND, "no such object " + object);
             }
             int from = (int) Math.min(offset, b.length);
-            if (ThreadLocalRandom.current().nextInt(7) == 0) {
+            boolean drop = drops(oid(object), from);
+            reads.add(oid(object).substring(0, 8) + " from " + from + (drop ? ", dropped" : ""));
+            if (drop) {
                 int to = from + (b.length - from) / 2;
                 return new InputStream() {
                     int pos = from;
@@ -140,8 +169,8 @@ class AgentFuzzTest {
         }
     }
 
-    private Transfers transfers() {
-        return TestBackends.transfers(repo, "mem", Memory::new, 0);
+    private Transfers transfers(long dropSeed, Collection<String> reads) {
+        return TestBackends.transfers(repo, "mem", () -> new Memory(dropSeed, reads), 0);
     }
 
     // -------------------------------------------------------------- generation
@@ -266,25 +295,55 @@ class AgentFuzzTest {
 
     // ----------------------------------------------------------------- checking
 
+    /**
+     * What one session sent, what the agent answered (see {@link #answer}) and what the store
+     * was asked to read (in sorted order: concurrent transfers run in any order).
+     */
+    record Session(List<String> requests, List<String> answers, List<String> reads) {
+    }
+
     @Test
     void noInputBreaksTheProtocolHangsOrLosesAnObject() throws Exception {
         Random seeds = new Random(SEED);
-        for (int s = 0; s < SESSIONS; s++) {
-            long seed = seeds.nextLong();
+        int sessions = SESSION == null ? SESSIONS : 1;
+        for (int s = 0; s < sessions; s++) {
+            long seed = SESSION == null ? seeds.nextLong() : SESSION;
             try {
                 runSession(seed);
             } catch (AssertionError | Exception e) {
-                throw new AssertionError("fuzz session failed; replay with -Dlfscloud.fuzz.seed=... seed " + seed
-                        + " (session " + s + "): " + e.getMessage(), e);
+                throw new AssertionError("fuzz session " + s + " failed; replay it alone with -Dlfscloud.fuzz.session="
+                        + seed + ": " + e.getMessage(), e);
             }
         }
     }
 
-    private void runSession(long seed) throws Exception {
-        List<String> lines = session(new Random(seed));
+    @Test
+    void aSeedReplaysExactlyTheSameSession() throws Exception {
+        // the first session of the run in which a read drops (and is resumed, or fails its object)
+        Random seeds = new Random(SEED);
+        long seed = seeds.nextLong();
+        Session first = runSession(seed);
+        for (int tries = 0; first.reads().stream().noneMatch(r -> r.endsWith("dropped")) && tries < 50; tries++) {
+            seed = seeds.nextLong();
+            first = runSession(seed);
+        }
+        Session again = runSession(seed);
+        assertEquals(first.requests(), again.requests(), "same requests");
+        assertEquals(first.answers(), again.answers(), "same answers");
+        assertEquals(first.reads(), again.reads(), "same reads, the same ones dropped");
+        assertTrue(first.answers().size() > 1, "the agent answered: " + first.answers());
+        assertTrue(first.reads().stream().anyMatch(r -> r.endsWith("dropped")), "a read dropped: " + first.reads());
+        assertFalse(first.requests().equals(runSession(seed + 1).requests()), "another seed, another session");
+    }
+
+    private Session runSession(long seed) throws Exception {
+        Random r = new Random(seed);
+        long dropSeed = r.nextLong();
+        List<String> lines = session(r);
         byte[] input = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Agent agent = new Agent(new ByteArrayInputStream(input), out, transfers());
+        Collection<String> reads = new ConcurrentLinkedQueue<>();
+        Agent agent = new Agent(new ByteArrayInputStream(input), out, transfers(dropSeed, reads));
         int[] exit = {-1};
         Thread t = Thread.ofPlatform().start(() -> exit[0] = agent.run());
         t.join(60_000);
@@ -309,6 +368,7 @@ class AgentFuzzTest {
             }
         }
         Map<String, Integer> answered = new HashMap<>();
+        List<String> answers = new ArrayList<>();
         String text = out.toString(StandardCharsets.UTF_8);
         assertTrue(text.isEmpty() || text.endsWith("\n"), "every message ends its line");
         for (String line : text.split("\n", -1)) {
@@ -316,6 +376,9 @@ class AgentFuzzTest {
                 continue;
             }
             Map<String, Object> m = Json.parseObject(line); // throws if not a JSON object
+            if (!"progress".equals(m.get("event"))) {
+                answers.add(answer(m));
+            }
             if ("complete".equals(m.get("event"))) {
                 String oid = (String) m.get("oid");
                 answered.merge(oid, 1, Integer::sum);
@@ -326,5 +389,17 @@ class AgentFuzzTest {
             }
         }
         assertEquals(expected, answered, "one complete per line that names an object");
+        return new Session(lines, answers.stream().sorted().toList(), reads.stream().sorted().toList());
+    }
+
+    /**
+     * An answer as replay compares it: the handed-over file's path (a fresh temp name each
+     * time) left out. Answers are compared sorted, since concurrent transfers finish in any
+     * order; progress is left out, since how often it is reported depends on timing.
+     */
+    private static String answer(Map<String, Object> message) {
+        Map<String, Object> m = new LinkedHashMap<>(message);
+        m.computeIfPresent("path", (k, v) -> "(handed over)");
+        return Json.write(m);
     }
 }

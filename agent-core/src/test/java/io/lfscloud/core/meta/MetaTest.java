@@ -39,6 +39,23 @@ class MetaTest {
         String json = r.toJson();
         assertEquals("""
                 {
+                  "places": [
+                    {
+                      "etag": "a/b+\\"c",
+                      "path": "data/x.bam",
+                      "trackedAt": "2026-11-22T00:00:00Z",
+                      "url": "https://h/x.bam",
+                      "versionId": "v1"
+                    }
+                  ],
+                  "sha256": "%s",
+                  "size": 42
+                }
+                """.formatted(OID), json);
+        assertEquals(r, RemoteRecord.parse(json, "test"));
+        assertEquals(r, RemoteRecord.parse(r.toFlatJson(), "test"), "the flat form of records before places is still read");
+        assertEquals("""
+                {
                   "etag": "a/b+\\"c",
                   "path": "data/x.bam",
                   "sha256": "%s",
@@ -47,8 +64,7 @@ class MetaTest {
                   "url": "https://h/x.bam",
                   "versionId": "v1"
                 }
-                """.formatted(OID), json);
-        assertEquals(r, RemoteRecord.parse(json, "test"));
+                """.formatted(OID), r.toFlatJson(), "ETag-file entries keep the flat form, byte for byte");
     }
 
     @Test

@@ -58,4 +58,12 @@ class RepoPathTest {
         assertEquals("is inside .lfs-meta", RepoPath.trackedFileProblem(".lfs-meta"));
         assertNull(RepoPath.trackedFileProblem(".lfs-metadata/x"));
     }
+
+    @Test
+    void filesGitReadsAsSettingsCannotHoldATrackedFileInAnyFolder() {
+        for (String p : new String[] {".gitattributes", "sub/.gitattributes", ".lfsconfig", "a/.gitmodules", ".GitIgnore"}) {
+            assertEquals("names a file git or git-lfs reads as settings", RepoPath.trackedFileProblem(p), p);
+        }
+        assertNull(RepoPath.trackedFileProblem("docs/gitattributes.txt"));
+    }
 }

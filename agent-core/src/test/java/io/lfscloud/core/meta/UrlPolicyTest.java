@@ -20,13 +20,15 @@ class UrlPolicyTest {
     @Test
     void metadataAndLinkLocalHostsAreRefusedUnlessAllowed() {
         for (String url : new String[] {"http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/x",
-                "http://metadata.google.internal/computeMetadata/v1/", "http://100.100.100.200/x", "http://[fe80::1]/x"}) {
+                "http://metadata.google.internal/computeMetadata/v1/", "http://100.100.100.200/x", "http://[fe80::1]/x",
+                "http://[::169.254.169.254]/x", "http://[64:ff9b::169.254.169.254]/x", "http://[::ffff:169.254.169.254]/x"}) {
             UrlRefusedException e = assertThrows(UrlRefusedException.class,
                     () -> UrlPolicy.checkFollow(URI.create(url), BackendConfig.EMPTY), url);
             assertTrue(e.getMessage().contains(UrlPolicy.ALLOW_PRIVATE), e.getMessage());
             assertDoesNotThrow(() -> UrlPolicy.checkFollow(URI.create(url), settings(Map.of(UrlPolicy.ALLOW_PRIVATE, "true"))));
         }
         assertDoesNotThrow(() -> UrlPolicy.checkFollow(URI.create("http://127.0.0.1:8080/x"), BackendConfig.EMPTY));
+        assertDoesNotThrow(() -> UrlPolicy.checkFollow(URI.create("http://[64:ff9b::8.8.8.8]/x"), BackendConfig.EMPTY));
         assertDoesNotThrow(() -> UrlPolicy.checkFollow(URI.create("s3://bucket/key"), BackendConfig.EMPTY));
     }
 

@@ -3,6 +3,7 @@ package io.lfscloud.backend.s3;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.testkit.S3Proxy;
 import io.lfscloud.testkit.StorageBackendContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,69 +12,36 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.net.HttpURLConnection;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The S3 backend meets the backend contract against a real S3 server: s3proxy 4.1.0 on
- * 127.0.0.1 (in-memory store), with small thresholds so that large objects go multipart
- * (5 MB parts) and are read back as parallel 1 MB ranges.
+ * The S3 backend meets the backend contract against a real S3 server: s3proxy on 127.0.0.1
+ * (the test kit's {@link S3Proxy}, in-memory store), with small thresholds so that large
+ * objects go multipart (5 MB parts) and are read back as parallel 1 MB ranges.
  */
 class S3BackendContractTest extends StorageBackendContract {
 
     @TempDir
     static Path work;
-    static Process s3proxy;
+    static S3Proxy s3proxy;
     static String endpoint;
     static S3Backend backend;
     static final AtomicInteger N = new AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
-        Path jar = Path.of(System.getProperty("lfscloud.s3proxy", "target/s3proxy/s3proxy.jar"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        endpoint = "http://127.0.0.1:" + port;
-        Path props = Files.writeString(work.resolve("s3proxy.conf"), """
-                s3proxy.endpoint=%s
-                s3proxy.authorization=none
-                jclouds.provider=transient
-                jclouds.identity=local-identity
-                jclouds.credential=local-credential
-                """.formatted(endpoint));
-        Path log = work.resolve("s3proxy.log");
-        s3proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                jar.toString(), "--properties", props.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                break;
-            } catch (IOException notYet) {
-                if (!s3proxy.isAlive() || System.nanoTime() > deadline) {
-                    fail("s3proxy did not start:\n" + Files.readString(log));
-                }
-                Thread.sleep(100);
-            }
-        }
+        s3proxy = new S3Proxy(work);
+        endpoint = s3proxy.endpoint();
         assertEquals(200, send("PUT", "/contract", null));
         // the SDK's default chain reads these system properties
         System.setProperty("aws.accessKeyId", "test-key");
@@ -88,25 +56,12 @@ class S3BackendContractTest extends StorageBackendContract {
     @AfterAll
     static void stop() throws InterruptedException {
         backend.close();
-        s3proxy.destroy();
-        s3proxy.waitFor(10, TimeUnit.SECONDS);
+        s3proxy.close();
     }
 
     /** A plain (unsigned) request: s3proxy runs without authorization. */
-    static int send(String method, String path, byte[] body) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(endpoint + path).toURL().openConnection();
-        c.setRequestMethod(method);
-        if (body != null) {
-            c.setDoOutput(true);
-            c.setRequestProperty("Content-Type", "application/octet-stream");
-            c.setFixedLengthStreamingMode(body.length);
-            try (OutputStream out = c.getOutputStream()) {
-                out.write(body);
-            }
-        }
-        int status = c.getResponseCode();
-        c.disconnect();
-        return status;
+    static int send(String method, String path, byte[] body) throws IOException, InterruptedException {
+        return s3proxy.status(method, path, body);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.lfscloud.e2e;
+package io.lfscloud.testkit;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -12,16 +12,23 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * A real nginx (Debian's) serving a folder on 127.0.0.1 with its ordinary static-file
  * behaviour: strong ETags, Last-Modified, byte ranges, If-Match. {@code /forbidden/} answers
- * 403 and {@code /broken/} 500, for error tests.
+ * 403 and {@code /broken/} 500, for error tests. Needs {@code nginx} on PATH; stopped by
+ * {@link #close()}.
  */
-final class Nginx implements AutoCloseable {
+public final class Nginx implements AutoCloseable {
 
-    final Path root;
-    final int port;
+    /** The folder served: a file at {@code root/a/b} is {@link #url(String) url("a/b")}. */
+    public final Path root;
+    /** The port it listens on, on 127.0.0.1. */
+    public final int port;
     private final Process process;
     private final Path prefix;
 
-    Nginx(Path work) throws IOException, InterruptedException {
+    /**
+     * Starts nginx with its configuration, logs and served folder ({@code www}) under
+     * {@code work}, and waits until it listens; fails the test when it does not start.
+     */
+    public Nginx(Path work) throws IOException, InterruptedException {
         prefix = Files.createDirectories(work.resolve("nginx"));
         root = Files.createDirectories(work.resolve("www"));
         Files.createDirectories(prefix.resolve("logs"));
@@ -67,7 +74,8 @@ final class Nginx implements AutoCloseable {
         fail("nginx did not listen on port " + port);
     }
 
-    String url(String path) {
+    /** {@code http://127.0.0.1:PORT/path} */
+    public String url(String path) {
         return "http://127.0.0.1:" + port + "/" + path;
     }
 
@@ -75,12 +83,14 @@ final class Nginx implements AutoCloseable {
         return Files.exists(p) ? Files.readString(p) : "";
     }
 
-    static int freePort() throws IOException {
+    /** A port on which nothing listened a moment ago (for servers, and for connections that must be refused). */
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
+    /** Stops nginx. */
     @Override
     public void close() throws InterruptedException {
         process.destroy();

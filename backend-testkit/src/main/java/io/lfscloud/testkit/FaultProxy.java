@@ -1,4 +1,4 @@
-package io.lfscloud.e2e;
+package io.lfscloud.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,17 +18,19 @@ import java.util.Locale;
  * produces (503 SlowDown, 500, a refused part, a slow link) on demand. One request per
  * connection (it asks both sides for {@code Connection: close}), so every request is seen.
  */
-final class FaultProxy implements AutoCloseable {
+public final class FaultProxy implements AutoCloseable {
 
     /**
      * What to do with a request: {@code null} forwards it, otherwise the status and S3 error
      * code to answer; status 0 stalls (the request is neither read nor answered).
      */
-    interface Rule {
+    public interface Rule {
+        /** The fault for request number {@code seq} (from 1), or {@code null} to forward it. */
         Fault decide(String method, String target, int seq);
     }
 
-    record Fault(int status, String code) {
+    /** An answer instead of the server's: HTTP {@code status} with S3 error {@code code} (status 0: stall). */
+    public record Fault(int status, String code) {
     }
 
     private final ServerSocket server;
@@ -38,27 +40,30 @@ final class FaultProxy implements AutoCloseable {
     private volatile long bytesPerSecond;
     private int seq;
 
-    FaultProxy(int upstreamPort) throws IOException {
+    /** Starts relaying from a port of its own on 127.0.0.1 to {@code upstreamPort} there. */
+    public FaultProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(this::accept);
     }
 
-    String endpoint() {
+    /** {@code http://127.0.0.1:PORT}: the endpoint to give the client instead of the server's. */
+    public String endpoint() {
         return "http://127.0.0.1:" + server.getLocalPort();
     }
 
-    void rule(Rule r) {
+    /** From now on, {@code r} decides what happens to each request. */
+    public void rule(Rule r) {
         rule = r;
     }
 
     /** Forwarded responses flow at most this fast (0: unlimited). */
-    void throttle(long bytesPerSecond) {
+    public void throttle(long bytesPerSecond) {
         this.bytesPerSecond = bytesPerSecond;
     }
 
     /** "METHOD target [range] -> forwarded" or "METHOD target -> STATUS CODE", in arrival order. */
-    List<String> log() {
+    public List<String> log() {
         synchronized (log) {
             return List.copyOf(log);
         }
@@ -189,6 +194,7 @@ final class FaultProxy implements AutoCloseable {
         }
     }
 
+    /** Stops accepting connections (and ends stalls). */
     @Override
     public void close() throws IOException {
         server.close();

@@ -1,8 +1,8 @@
-package io.lfscloud.e2e;
+package io.lfscloud.backend.http;
 
-import io.lfscloud.backend.http.HttpBackendProvider;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.testkit.Nginx;
 import io.lfscloud.testkit.StorageBackendContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

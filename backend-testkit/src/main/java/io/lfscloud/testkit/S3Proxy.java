@@ -1,4 +1,4 @@
-package io.lfscloud.e2e;
+package io.lfscloud.testkit;
 
 import java.io.IOException;
 import java.net.Socket;
@@ -14,21 +14,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A real S3 server: s3proxy 4.1.0 (from Maven Central) on 127.0.0.1, by default with the
+ * A real S3 server: s3proxy (from Maven Central) on 127.0.0.1, by default with the
  * in-memory "transient" store and no authorization, so plain HTTP requests can arrange
  * buckets and objects for the tests while lfs-cloud talks to it through the AWS SDK; or
  * with the filesystem store (to survive a restart) and AWS signatures required.
+ *
+ * <p>The s3proxy jar is found at the system property {@code lfscloud.s3proxy} (the build of a
+ * module whose tests use this copies it there with maven-dependency-plugin, version
+ * {@code s3proxy.version} of the parent pom), else at {@code target/s3proxy/s3proxy.jar}.
+ * Stopped by {@link #close()}.
  */
-final class S3Proxy implements AutoCloseable {
+public final class S3Proxy implements AutoCloseable {
 
-    final int port;
+    /** The port it listens on, on 127.0.0.1. */
+    public final int port;
     private final Path props;
     private final Path log;
     private Process process;
     private final HttpClient http = HttpClient.newHttpClient();
 
     /** In memory, no authorization. */
-    S3Proxy(Path work) throws IOException, InterruptedException {
+    public S3Proxy(Path work) throws IOException, InterruptedException {
         this(work, null, null, null);
     }
 
@@ -36,7 +42,7 @@ final class S3Proxy implements AutoCloseable {
      * With {@code basedir}: the filesystem store (survives a restart; buckets are folders);
      * with {@code identity}: AWS signatures required, for that key and {@code credential}.
      */
-    S3Proxy(Path work, Path basedir, String identity, String credential) throws IOException, InterruptedException {
+    public S3Proxy(Path work, Path basedir, String identity, String credential) throws IOException, InterruptedException {
         port = Nginx.freePort();
         String store = basedir == null ? "jclouds.provider=transient\n"
                 : "jclouds.provider=filesystem\njclouds.filesystem.basedir=" + basedir + "\n";
@@ -50,7 +56,7 @@ final class S3Proxy implements AutoCloseable {
     }
 
     /** Starts the server (again, after {@link #kill()}: same port, same store). */
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         Path jar = Path.of(System.getProperty("lfscloud.s3proxy", "target/s3proxy/s3proxy.jar"));
         if (!Files.exists(jar)) {
             fail("s3proxy is missing at " + jar + " (the build copies it there)");
@@ -73,21 +79,23 @@ final class S3Proxy implements AutoCloseable {
     }
 
     /** Kills the server at once (SIGKILL), as a crash would. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** The multipart uploads still open in {@code bucket} (S3's ListMultipartUploads). */
-    String openUploads(String bucket) throws IOException, InterruptedException {
+    public String openUploads(String bucket) throws IOException, InterruptedException {
         return new String(request("GET", "/" + bucket + "?uploads", null).body());
     }
 
-    String endpoint() {
+    /** {@code http://127.0.0.1:PORT}: the endpoint to give an S3 client. */
+    public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
 
-    HttpResponse<byte[]> request(String method, String path, byte[] body) throws IOException, InterruptedException {
+    /** A plain, unsigned request (for a server started without authorization); spaces in {@code path} are escaped. */
+    public HttpResponse<byte[]> request(String method, String path, byte[] body) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint() + path.replace(" ", "%20")))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (body != null) {
@@ -96,26 +104,35 @@ final class S3Proxy implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    void createBucket(String bucket) throws IOException, InterruptedException {
+    /** The HTTP status of a plain request (see {@link #request}). */
+    public int status(String method, String path, byte[] body) throws IOException, InterruptedException {
+        return request(method, path, body).statusCode();
+    }
+
+    /** Creates {@code bucket}; fails the test unless the server answers 200. */
+    public void createBucket(String bucket) throws IOException, InterruptedException {
         int status = request("PUT", "/" + bucket, null).statusCode();
         assertTrue(status == 200, "create bucket " + bucket + ": HTTP " + status);
     }
 
-    void put(String bucket, String key, byte[] content) throws IOException, InterruptedException {
+    /** Stores {@code content} at {@code key} out of band; fails the test unless the server answers 200. */
+    public void put(String bucket, String key, byte[] content) throws IOException, InterruptedException {
         int status = request("PUT", "/" + bucket + "/" + key, content).statusCode();
         assertTrue(status == 200, "put " + key + ": HTTP " + status);
     }
 
     /** The object's bytes, or {@code null} when it does not exist. */
-    byte[] get(String bucket, String key) throws IOException, InterruptedException {
+    public byte[] get(String bucket, String key) throws IOException, InterruptedException {
         HttpResponse<byte[]> r = request("GET", "/" + bucket + "/" + key, null);
         return r.statusCode() == 200 ? r.body() : null;
     }
 
-    String listing(String bucket) throws IOException, InterruptedException {
+    /** The bucket's listing as S3 answers it (ListObjectsV2 XML). */
+    public String listing(String bucket) throws IOException, InterruptedException {
         return new String(request("GET", "/" + bucket + "?list-type=2", null).body());
     }
 
+    /** Stops the server. */
     @Override
     public void close() throws InterruptedException {
         process.destroy();

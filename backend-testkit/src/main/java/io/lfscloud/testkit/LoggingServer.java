@@ -1,4 +1,4 @@
-package io.lfscloud.e2e;
+package io.lfscloud.testkit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -20,18 +20,20 @@ import java.util.concurrent.Executors;
  * headers, and answers as the test says: to serve files, redirect, or be a trap that must
  * never be reached. Closed by the test.
  */
-final class LoggingServer implements AutoCloseable {
+public final class LoggingServer implements AutoCloseable {
 
     /** What the server was asked; header names in lower case. */
-    record Request(String method, String path, Map<String, String> headers) {
-        String header(String name) {
+    public record Request(String method, String path, Map<String, String> headers) {
+        /** The header's value (several joined with commas), or {@code null}. */
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
 
     /** Answers one request. */
     @FunctionalInterface
-    interface Handler {
+    public interface Handler {
+        /** Answers {@code x} (its body is already read; the exchange is closed afterwards). */
         void handle(HttpExchange x) throws IOException;
     }
 
@@ -39,7 +41,8 @@ final class LoggingServer implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Request> requests = new ArrayList<>();
 
-    LoggingServer(Handler handler) throws IOException {
+    /** Starts on a free port of 127.0.0.1, answering every request with {@code handler}. */
+    public LoggingServer(Handler handler) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.setExecutor(threads);
         server.createContext("/", x -> {
@@ -56,24 +59,25 @@ final class LoggingServer implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    /** The port it listens on. */
+    public int port() {
         return server.getAddress().getPort();
     }
 
     /** {@code http://127.0.0.1:PORT/path} */
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + port() + "/" + path;
     }
 
     /** Every request so far, in arrival order. */
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }
     }
 
     /** Answers with a redirect to {@code location}. */
-    static void redirect(HttpExchange x, int status, String location) throws IOException {
+    public static void redirect(HttpExchange x, int status, String location) throws IOException {
         x.getResponseHeaders().set("Location", location);
         x.sendResponseHeaders(status, -1);
     }
@@ -82,7 +86,7 @@ final class LoggingServer implements AutoCloseable {
      * Serves {@code content} as a static file server does: HEAD with Content-Length, a strong
      * ETag, {@code Range: bytes=N-} answered 206, a wrong {@code If-Match} answered 412.
      */
-    static void serve(HttpExchange x, byte[] content, String etag) throws IOException {
+    public static void serve(HttpExchange x, byte[] content, String etag) throws IOException {
         String ifMatch = x.getRequestHeaders().getFirst("If-Match");
         if (ifMatch != null && !ifMatch.equals("\"" + etag + "\"")) {
             x.sendResponseHeaders(412, -1);
@@ -105,10 +109,11 @@ final class LoggingServer implements AutoCloseable {
     }
 
     /** Answers {@code status} with no body. */
-    static void status(HttpExchange x, int status) throws IOException {
+    public static void status(HttpExchange x, int status) throws IOException {
         x.sendResponseHeaders(status, -1);
     }
 
+    /** Stops the server. */
     @Override
     public void close() {
         server.stop(0);

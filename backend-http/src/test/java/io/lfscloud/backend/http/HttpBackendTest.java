@@ -1,11 +1,11 @@
-package io.lfscloud.e2e;
+package io.lfscloud.backend.http;
 
-import io.lfscloud.backend.http.HttpBackendProvider;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
 import io.lfscloud.spi.TransferListener;
+import io.lfscloud.testkit.Nginx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The HTTP backend against a real nginx. */
+/** The HTTP backend against a real nginx (the test kit's {@link Nginx}). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpBackendTest {
 
