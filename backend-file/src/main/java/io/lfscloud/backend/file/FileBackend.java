@@ -57,6 +57,8 @@ import java.util.regex.Pattern;
  * object's path is refused at once (its type is checked without following links before it
  * is opened, and it is opened without following links). The ETag is derived from
  * modification time and size, as web servers do for static files.
+ *
+ * <p><b>URLs</b> map to paths through {@link FileKeys} only.
  */
 final class FileBackend implements StorageBackend {
 

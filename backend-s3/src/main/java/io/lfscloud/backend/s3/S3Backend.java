@@ -69,6 +69,8 @@ import java.util.function.Consumer;
  * never answers costs three timeouts per object (it cost up to 36: four SDK attempts, three
  * range attempts, three agent attempts).
  *
+ * <p>URLs map to buckets and keys through {@link S3Key} only.
+ *
  * <p>Redirects are never followed (the SDK's HTTP client and {@link PresignedPut} both refuse
  * them): requests, signed or carrying credentials, go only to the configured endpoint.
  */
