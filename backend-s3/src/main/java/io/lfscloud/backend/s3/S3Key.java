@@ -51,9 +51,4 @@ record S3Key(String bucket, String key) {
     URI uri() {
         return URI.create("s3://" + bucket + "/" + ObjectKeys.encode(key));
     }
-
-    @Override
-    public String toString() {
-        return uri().toString();
-    }
 }
