@@ -28,6 +28,26 @@ public record ObjectInfo(URI uri, long size, String etag, String versionId, Stri
         }
     }
 
+    /**
+     * An entity tag as {@link #etag} holds it: an HTTP {@code ETag} header value (or a
+     * user's {@code --etag}) without surrounding space and quotes; a weak tag keeps its
+     * {@code W/} ({@code W/"x"} becomes {@code W/x}). {@code null} stays {@code null}.
+     */
+    public static String unquoteEtag(String etag) {
+        if (etag == null) {
+            return null;
+        }
+        String e = etag.strip();
+        boolean weak = e.regionMatches(true, 0, "W/", 0, 2);
+        if (weak) {
+            e = e.substring(2);
+        }
+        if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) {
+            e = e.substring(1, e.length() - 1);
+        }
+        return weak ? "W/" + e : e;
+    }
+
     /** An object known only by location and size. */
     public static ObjectInfo of(URI uri, long size) {
         return new ObjectInfo(uri, size, null, null, null, null, null);

@@ -1,6 +1,7 @@
 package io.lfscloud.testkit;
 
 import io.lfscloud.spi.ObjectInfo;
+import io.lfscloud.spi.ObjectKeys;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
 import io.lfscloud.spi.TransferListener;
@@ -10,12 +11,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -63,6 +66,23 @@ public abstract class StorageBackendContract {
         return null;
     }
 
+    /**
+     * A folder URL (ending in {@code /}) no object has used yet, for objects with awkward keys:
+     * {@link #newFolder()} by default; a backend that cannot list gives a folder it can read.
+     */
+    protected URI newKeysFolder() {
+        return newFolder();
+    }
+
+    /**
+     * Stores {@code content} without the backend at the object whose key below {@code folder}
+     * is {@code key} (its own text): by default {@link #putDirectly} with the key
+     * percent-encoded, every byte but unreserved ones and {@code /} escaped.
+     */
+    protected void putKey(URI folder, String key, byte[] content) throws Exception {
+        putDirectly(URI.create(folder + escaped(key, false)), content);
+    }
+
     /** Whether the backend writes (an HTTP server serving tracked files only reads). */
     protected boolean canWrite() {
         return true;
@@ -97,6 +117,25 @@ public abstract class StorageBackendContract {
         try (InputStream in = backend().read(object, offset, expected)) {
             return in.readAllBytes();
         }
+    }
+
+    /**
+     * {@code key} percent-encoded as strictly as can be (only unreserved characters and
+     * {@code /} stand for themselves), or with non-ASCII characters left as they are (a URL
+     * as a user may type it).
+     */
+    protected static String escaped(String key, boolean keepNonAscii) {
+        StringBuilder sb = new StringBuilder();
+        key.codePoints().forEach(cp -> {
+            if (cp < 0x80 && (Character.isLetterOrDigit(cp) || "-._~/".indexOf(cp) >= 0) || cp >= 0x80 && keepNonAscii) {
+                sb.appendCodePoint(cp);
+            } else {
+                for (byte b : new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8)) {
+                    sb.append('%').append(HexFormat.of().withUpperCase().toHexDigits(b));
+                }
+            }
+        });
+        return sb.toString();
     }
 
     private static byte[] tail(byte[] b, int from) {
@@ -212,6 +251,76 @@ public abstract class StorageBackendContract {
         backend().list(folder, info -> found.put(info.uri(), info.size()));
         assertEquals(expected.keySet(), found.keySet());
         expected.forEach((u, size) -> assertEquals((long) size, found.get(u), u.toString()));
+    }
+
+    /** Keys with every character that URLs treat specially, unicode, and escapes that must stay text. */
+    protected static final List<String> AWKWARD_KEYS = List.of("a+b.bin", "a#b?.bin", "100%.bin", "%41%2F.bin",
+            "with space.bin", "café é.bin", "日本/語 +.bin", "sub/x+y#z?w%20 é.bin");
+
+    @Test
+    void objectsWithAwkwardKeysAreWrittenListedStatedAndReadBackByTheirKeys() throws Exception {
+        URI folder = newKeysFolder();
+        assumeTrue(folder != null, "the backend has no folders");
+        Map<String, byte[]> contents = new LinkedHashMap<>();
+        for (String key : AWKWARD_KEYS) {
+            byte[] content = random(1_000 + contents.size(), 40 + contents.size());
+            URI object = URI.create(folder + escaped(key, false));
+            if (canWrite()) {
+                assertTrue(backend().write(object, file(content), content.length, sha256(content), TransferListener.NONE),
+                        key);
+            } else {
+                putKey(folder, key, content);
+            }
+            contents.put(key, content);
+        }
+        for (var e : contents.entrySet()) {
+            for (URI object : List.of(URI.create(folder + escaped(e.getKey(), false)),
+                    URI.create(folder + escaped(e.getKey(), true)))) {
+                assertEquals(e.getValue().length, backend().stat(object).size(), object.toString());
+                assertArrayEquals(e.getValue(), readAll(object, 0, null), object.toString());
+            }
+        }
+        if (newFolder() == null) {
+            return; // cannot list
+        }
+        Map<String, URI> listed = new ConcurrentHashMap<>();
+        backend().list(folder, info -> listed.put(String.valueOf(ObjectKeys.keyBelow(folder, info.uri())), info.uri()));
+        assertEquals(contents.keySet(), listed.keySet(), "a listed object's key below the folder is the key's own text: "
+                + listed.values());
+        for (var e : listed.entrySet()) {
+            URI object = e.getValue();
+            assertEquals(contents.get(e.getKey()).length, backend().stat(object).size(), "the listed " + object);
+            assertArrayEquals(contents.get(e.getKey()), readAll(object, 0, null), "the listed " + object);
+        }
+    }
+
+    @Test
+    void aDotDotSegmentInAKeyNeverReachesAnObjectOutsideItsFolder() throws Exception {
+        URI folder = newKeysFolder();
+        assumeTrue(folder != null, "the backend has no folders");
+        byte[] planted = random(500, 50);
+        putKey(folder, "escaped.bin", planted);
+        putKey(folder, "inner/sub/present.bin", random(10, 52)); // so that the folders a resolver walks exist
+        URI outside = URI.create(folder + "escaped.bin");
+        URI inner = URI.create(folder + "inner/");
+        for (String dotted : List.of("sub/../../escaped.bin", "sub/%2E%2E/%2e%2E/escaped.bin", "./../escaped.bin")) {
+            URI object = URI.create(inner + dotted);
+            assertThrows(StorageException.class, () -> backend().stat(object), object + " is refused or a key of its own");
+            assertThrows(StorageException.class, () -> readAll(object, 0, null), object + " is refused or a key of its own");
+            if (canWrite()) {
+                byte[] other = random(600, 51);
+                boolean keptLiteral;
+                try {
+                    keptLiteral = backend().write(object, file(other), other.length, sha256(other), TransferListener.NONE);
+                } catch (StorageException refused) {
+                    keptLiteral = false;
+                }
+                if (keptLiteral) {
+                    assertArrayEquals(other, readAll(object, 0, null), object + " kept as a key of its own");
+                }
+            }
+            assertArrayEquals(planted, readAll(outside, 0, null), outside + " is untouched by " + object);
+        }
     }
 
     @Test

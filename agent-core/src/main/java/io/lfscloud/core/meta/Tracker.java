@@ -131,11 +131,11 @@ public final class Tracker {
         try {
             backend.list(folder, info -> {
                 String url = info.uri().toString();
-                if (!url.startsWith(folder.toString())) {
+                String key = io.lfscloud.spi.ObjectKeys.keyBelow(folder, info.uri()); // the key's own text
+                if (key == null) {
                     return;
                 }
-                String rel = relDir + "/" + java.net.URLDecoder.decode(url.substring(folder.toString().length()),
-                        StandardCharsets.UTF_8);
+                String rel = relDir + "/" + key;
                 String bad = RepoPath.trackedFileProblem(rel);
                 if (bad != null) {
                     failures.add(Printable.escape(url) + ": its name gives no usable path in the working tree (the path "
@@ -525,7 +525,7 @@ public final class Tracker {
             throw new TrackException("--size " + c.size() + " does not match " + url + ", which has " + info.size() + " bytes");
         }
         if (c.etag() != null) {
-            String given = stripQuotes(c.etag());
+            String given = ObjectInfo.unquoteEtag(c.etag());
             if (info.etag() == null) {
                 throw new TrackException("--etag given, but " + url + " reports no ETag to check it against");
             }
@@ -541,11 +541,6 @@ public final class Tracker {
                 throw new TrackException("--md5 " + c.md5() + " does not match " + url + ", whose MD5 is " + info.md5());
             }
         }
-    }
-
-    private static String stripQuotes(String etag) {
-        String e = etag.strip();
-        return e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
     }
 
     /** A path the user typed, as a normalised path relative to the working tree's root. */

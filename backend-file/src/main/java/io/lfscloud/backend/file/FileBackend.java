@@ -57,6 +57,8 @@ import java.util.regex.Pattern;
  * object's path is refused at once (its type is checked without following links before it
  * is opened, and it is opened without following links). The ETag is derived from
  * modification time and size, as web servers do for static files.
+ *
+ * <p><b>URLs</b> map to paths through {@link FileKeys} only.
  */
 final class FileBackend implements StorageBackend {
 
@@ -66,29 +68,9 @@ final class FileBackend implements StorageBackend {
     private static final Pattern OID = Pattern.compile("[0-9a-f]{64}");
     private static final int SETGID = 02000;
 
-    static Path pathOf(URI uri) throws StorageException {
-        if (!"file".equalsIgnoreCase(uri.getScheme())) {
-            throw new StorageException(Kind.MISCONFIGURED, "not a file: URL: " + uri);
-        }
-        String host = uri.getHost();
-        if (uri.getRawAuthority() != null && !(host != null && host.equalsIgnoreCase("localhost"))) {
-            throw new StorageException(Kind.MISCONFIGURED,
-                    "file: URLs must name a local path (file:///path), not a host: " + uri);
-        }
-        try {
-            String path = uri.getPath();
-            if (path == null || !path.startsWith("/")) {
-                throw new IllegalArgumentException("not an absolute path");
-            }
-            return Path.of(path);
-        } catch (IllegalArgumentException e) {
-            throw new StorageException(Kind.MISCONFIGURED, "invalid file: URL " + uri + ": " + e.getMessage());
-        }
-    }
-
     @Override
     public ObjectInfo stat(URI object) throws StorageException {
-        Path p = pathOf(object);
+        Path p = FileKeys.path(object);
         BasicFileAttributes a = regularFile(p, object);
         return new ObjectInfo(object, a.size(), etag(a), null, null, null, a.lastModifiedTime().toInstant());
     }
@@ -141,14 +123,14 @@ final class FileBackend implements StorageBackend {
 
     @Override
     public void list(URI prefix, java.util.function.Consumer<ObjectInfo> each) throws StorageException {
-        Path root = pathOf(prefix);
+        Path root = FileKeys.path(prefix);
         if (!Files.isDirectory(root)) {
             throw new StorageException(Kind.NOT_FOUND, "no such folder: " + prefix);
         }
         try (java.util.stream.Stream<Path> files = Files.walk(root)) {
             for (Path p : (Iterable<Path>) files.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> !p.getFileName().toString().startsWith("."))::iterator) {
-                each.accept(stat(p.toUri()));
+                each.accept(stat(FileKeys.uri(p)));
             }
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new StorageException(Kind.MISCONFIGURED, "cannot list " + prefix + ": " + e.getMessage(), e);
@@ -157,7 +139,7 @@ final class FileBackend implements StorageBackend {
 
     @Override
     public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
-        Path p = pathOf(object);
+        Path p = FileKeys.path(object);
         BasicFileAttributes a = regularFile(p, object);
         if (expected != null && expected.etag() != null && !expected.etag().equals(etag(a))) {
             throw new StorageException(Kind.CHANGED, object + " changed: ETag was " + expected.etag()
@@ -177,7 +159,7 @@ final class FileBackend implements StorageBackend {
     @Override
     public boolean write(URI object, Path source, long size, String sha256, TransferListener progress)
             throws StorageException {
-        Path target = pathOf(object);
+        Path target = FileKeys.path(object);
         if (alreadyStored(object, target, source, size)) {
             return false;
         }

@@ -24,7 +24,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -72,7 +71,7 @@ final class HttpBackend implements StorageBackend {
                 throw new StorageException(Kind.MISCONFIGURED,
                         object + ": the server does not say how large the object is (no Content-Length)");
             }
-            String etag = Optional.ofNullable(c.getHeaderField("ETag")).map(HttpBackend::unquote).orElse(null);
+            String etag = Optional.ofNullable(c.getHeaderField("ETag")).map(ObjectInfo::unquoteEtag).orElse(null);
             String md5 = Optional.ofNullable(c.getHeaderField("Content-MD5")).flatMap(HttpBackend::md5Hex).orElse(null);
             Instant modified = Optional.ofNullable(c.getHeaderField("Last-Modified")).flatMap(HttpBackend::httpDate)
                     .orElse(null);
@@ -104,7 +103,7 @@ final class HttpBackend implements StorageBackend {
                         + status + "), cannot resume at byte " + offset);
             }
             if (!pinned && expected != null && expected.etag() != null) {
-                String now = Optional.ofNullable(c.getHeaderField("ETag")).map(HttpBackend::unquote).orElse(null);
+                String now = Optional.ofNullable(c.getHeaderField("ETag")).map(ObjectInfo::unquoteEtag).orElse(null);
                 if (now != null && !now.equals(expected.etag())) {
                     throw changed(object, expected.etag(), now);
                 }
@@ -188,8 +187,9 @@ final class HttpBackend implements StorageBackend {
     }
 
     private HttpURLConnection open(URI object, String method) throws StorageException {
+        java.net.URL url = HttpPaths.requestUrl(object);
         try {
-            HttpURLConnection c = (HttpURLConnection) object.toURL().openConnection();
+            HttpURLConnection c = (HttpURLConnection) url.openConnection();
             c.setRequestMethod(method);
             c.setConnectTimeout(timeoutMillis);
             c.setReadTimeout(timeoutMillis);
@@ -249,18 +249,6 @@ final class HttpBackend implements StorageBackend {
     private static StorageException changed(URI object, String was, String now) {
         return new StorageException(Kind.CHANGED, object + " changed on the server: ETag was \"" + was + "\", is "
                 + (now == null ? "something else" : "\"" + now + "\""));
-    }
-
-    static String unquote(String etag) {
-        String e = etag.strip();
-        boolean weak = e.toUpperCase(Locale.ROOT).startsWith("W/");
-        if (weak) {
-            e = e.substring(2);
-        }
-        if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) {
-            e = e.substring(1, e.length() - 1);
-        }
-        return weak ? "W/" + e : e;
     }
 
     private static Optional<String> md5Hex(String base64) {

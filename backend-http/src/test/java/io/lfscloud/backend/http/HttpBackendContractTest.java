@@ -58,6 +58,11 @@ class HttpBackendContractTest extends StorageBackendContract {
     }
 
     @Override
+    protected URI newKeysFolder() {
+        return URI.create(nginx.url("keys/" + N.incrementAndGet() + "/"));
+    }
+
+    @Override
     protected boolean canWrite() {
         return false;
     }

@@ -69,6 +69,8 @@ import java.util.function.Consumer;
  * never answers costs three timeouts per object (it cost up to 36: four SDK attempts, three
  * range attempts, three agent attempts).
  *
+ * <p>URLs map to buckets and keys through {@link S3Key} only.
+ *
  * <p>Redirects are never followed (the SDK's HTTP client and {@link PresignedPut} both refuse
  * them): requests, signed or carrying credentials, go only to the configured endpoint.
  */
@@ -161,27 +163,11 @@ final class S3Backend implements StorageBackend {
         }
     }
 
-    /** {@code s3://bucket/key} → bucket and key. */
-    record Location(String bucket, String key) {
-        static Location of(URI uri) throws StorageException {
-            String bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
-            String path = uri.getPath();
-            if (bucket == null || bucket.isEmpty()) {
-                throw new StorageException(Kind.MISCONFIGURED, "an S3 URL names a bucket: s3://bucket/key, not " + uri);
-            }
-            return new Location(bucket, path == null || path.length() <= 1 ? "" : path.substring(1));
-        }
-
-        URI uri(String key) {
-            return URI.create("s3://" + bucket + "/" + key.replace("%", "%25").replace(" ", "%20"));
-        }
-    }
-
     // ------------------------------------------------------------------ reads
 
     @Override
     public ObjectInfo stat(URI object) throws StorageException {
-        Location l = Location.of(object);
+        S3Key l = S3Key.of(object);
         try {
             HeadObjectResponse h = client().headObject(r -> r.bucket(l.bucket()).key(l.key()).checksumMode(ChecksumMode.ENABLED));
             String sha = null;
@@ -190,8 +176,8 @@ final class S3Backend implements StorageBackend {
                 byte[] raw = Base64.getDecoder().decode(h.checksumSHA256());
                 sha = raw.length == 32 ? HexFormat.of().formatHex(raw) : null;
             }
-            return new ObjectInfo(object, h.contentLength(), unquote(h.eTag()), h.versionId(), md5FromEtag(h.eTag()), sha,
-                    h.lastModified());
+            return new ObjectInfo(object, h.contentLength(), ObjectInfo.unquoteEtag(h.eTag()), h.versionId(),
+                    md5FromEtag(h.eTag()), sha, h.lastModified());
         } catch (SdkException e) {
             throw translate(e, l, object);
         }
@@ -199,7 +185,7 @@ final class S3Backend implements StorageBackend {
 
     @Override
     public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
-        Location l = Location.of(object);
+        S3Key l = S3Key.of(object);
         if (expected != null && offset == expected.size()) {
             return InputStream.nullInputStream(); // nothing left (S3 answers a range past the end with 416)
         }
@@ -258,7 +244,7 @@ final class S3Backend implements StorageBackend {
      * Exactly {@code length} bytes from {@code start}: one ranged GET, resumed where it broke
      * off (up to {@link #ATTEMPTS} times for dropped connections and transient errors).
      */
-    private void fetchRange(Location l, URI object, ObjectInfo expected, long start, byte[] buf, int length)
+    private void fetchRange(S3Key l, URI object, ObjectInfo expected, long start, byte[] buf, int length)
             throws IOException {
         int got = 0;
         for (int attempt = 1; ; attempt++) {
@@ -323,12 +309,12 @@ final class S3Backend implements StorageBackend {
 
     @Override
     public void list(URI prefix, Consumer<ObjectInfo> each) throws StorageException {
-        Location l = Location.of(prefix);
+        S3Key l = S3Key.of(prefix);
         try {
             for (S3Object o : client().listObjectsV2Paginator(r -> r.bucket(l.bucket()).prefix(l.key())).contents()) {
                 if (!o.key().endsWith("/")) {
-                    each.accept(new ObjectInfo(l.uri(o.key()), o.size(), unquote(o.eTag()), null, md5FromEtag(o.eTag()),
-                            null, o.lastModified()));
+                    each.accept(new ObjectInfo(l.withKey(o.key()).uri(), o.size(), ObjectInfo.unquoteEtag(o.eTag()), null,
+                            md5FromEtag(o.eTag()), null, o.lastModified()));
                 }
             }
         } catch (SdkException e) {
@@ -341,7 +327,7 @@ final class S3Backend implements StorageBackend {
     @Override
     public boolean write(URI object, Path source, long size, String sha256, TransferListener progress)
             throws StorageException {
-        Location l = Location.of(object);
+        S3Key l = S3Key.of(object);
         try {
             ObjectInfo existing = stat(object);
             if (existing.size() == size) {
@@ -370,7 +356,7 @@ final class S3Backend implements StorageBackend {
         }
     }
 
-    private void putSingle(Location l, Path source, long size, String sha256, TransferListener progress)
+    private void putSingle(S3Key l, Path source, long size, String sha256, TransferListener progress)
             throws StorageException {
         String checksum = sha256 == null ? null : Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256));
         try (FileChannel ch = FileChannel.open(source, StandardOpenOption.READ)) {
@@ -399,7 +385,7 @@ final class S3Backend implements StorageBackend {
      * {@code keepsWork} says a retry keeps work already done (parts stored); otherwise it is
      * the agent's to retry with the whole transfer. Returns the ETag.
      */
-    private String sendWithRetries(Location l, String what, TransferListener progress, BooleanSupplier keepsWork,
+    private String sendWithRetries(S3Key l, String what, TransferListener progress, BooleanSupplier keepsWork,
                                    Send send) throws StorageException {
         AtomicLong reported = new AtomicLong();
         for (int attempt = 1; ; attempt++) {
@@ -417,14 +403,14 @@ final class S3Backend implements StorageBackend {
                 if (r.ok()) {
                     return r.etag();
                 }
-                failure = classify(r.status(), r.errorCode(), l, l.uri(l.key()), null);
+                failure = classify(r.status(), r.errorCode(), l, l.uri(), null);
             } catch (SdkException e) {
-                failure = translate(e, l, l.uri(l.key()));
+                failure = translate(e, l, l.uri());
             } catch (IOException e) {
                 if (e.getMessage() != null && e.getMessage().contains("file shrank")) {
                     throw new StorageException(Kind.MISCONFIGURED, e.getMessage(), e);
                 }
-                failure = new StorageException(Kind.TRANSIENT, what + " to s3://" + l.bucket() + "/" + l.key()
+                failure = new StorageException(Kind.TRANSIENT, what + " to " + l.uri()
                         + " failed: " + e.getMessage(), e);
                 if (timedOut(e) && !keepsWork.getAsBoolean()) {
                     throw failure;
@@ -438,7 +424,7 @@ final class S3Backend implements StorageBackend {
         }
     }
 
-    private void putMultipart(Location l, Path source, long size, TransferListener progress) throws StorageException {
+    private void putMultipart(S3Key l, Path source, long size, TransferListener progress) throws StorageException {
         S3Presigner signer = presigner();
         String uploadId = client.createMultipartUpload(r -> r.bucket(l.bucket()).key(l.key())
                 .contentType("application/octet-stream")).uploadId();
@@ -489,7 +475,7 @@ final class S3Backend implements StorageBackend {
                 if (f instanceof SdkException se) {
                     throw se;
                 }
-                throw new StorageException(Kind.TRANSIENT, "multipart upload to s3://" + l.bucket() + "/" + l.key()
+                throw new StorageException(Kind.TRANSIENT, "multipart upload to " + l.uri()
                         + " failed: " + f.getMessage(), f);
             }
             List<CompletedPart> sorted = done.stream().sorted(Comparator.comparing(CompletedPart::partNumber)).toList();
@@ -517,7 +503,7 @@ final class S3Backend implements StorageBackend {
     // ---------------------------------------------------------------- helpers
 
     /** S3's error codes mapped onto the SPI's kinds; messages name the bucket and never a secret. */
-    private StorageException translate(SdkException e, Location l, URI object) {
+    private StorageException translate(SdkException e, S3Key l, URI object) {
         if (e instanceof AwsServiceException s) {
             String code = s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode();
             return classify(s.statusCode(), code, l, object, e);
@@ -551,7 +537,7 @@ final class S3Backend implements StorageBackend {
      * An S3 error response (status and error code, which may be {@code null}: a HEAD has no
      * body to carry one) as a storage failure.
      */
-    private StorageException classify(int status, String code, Location l, URI object, Exception e) {
+    private StorageException classify(int status, String code, S3Key l, URI object, Exception e) {
         String answer = "HTTP " + status + (code == null || code.isBlank() ? "" : " " + code);
         if ("NoSuchBucket".equals(code) || (status == 404 && code == null && !bucketExists(l.bucket()))) {
             return new StorageException(Kind.MISCONFIGURED, "S3 bucket '" + l.bucket() + "' does not exist"
@@ -600,17 +586,9 @@ final class S3Backend implements StorageBackend {
         }
     }
 
-    static String unquote(String etag) {
-        if (etag == null) {
-            return null;
-        }
-        String e = etag.strip();
-        return e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
-    }
-
     /** A single-part upload's ETag is the content's MD5. */
     static String md5FromEtag(String etag) {
-        String e = unquote(etag);
+        String e = ObjectInfo.unquoteEtag(etag);
         return e != null && e.matches("[0-9a-f]{32}") ? e : null;
     }
 
