@@ -39,6 +39,11 @@ public final class StoreLayout {
                     "lfs-cloud.store must be a URL such as file:///srv/lfs or s3://bucket/prefix, not '"
                             + setting + "'");
         }
+        if (uri.isOpaque()) {
+            throw new StorageException(StorageException.Kind.MISCONFIGURED,
+                    "lfs-cloud.store must be a URL with '//' and a path, such as file:///srv/lfs or s3://bucket/prefix,"
+                            + " not '" + io.lfscloud.core.Printable.escape(setting) + "'");
+        }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             throw new StorageException(StorageException.Kind.MISCONFIGURED,
                     "lfs-cloud.store must not have a query or fragment: '" + setting + "'");

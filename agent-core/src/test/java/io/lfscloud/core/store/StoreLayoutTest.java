@@ -27,9 +27,10 @@ class StoreLayoutTest {
 
     @Test
     void refusesSettingsThatAreNotUrls() {
-        for (String bad : new String[] {"relative/path", "::", "s3://bucket/x?signature=1", "http://h/p#frag"}) {
+        for (String bad : new String[] {"relative/path", "::", "s3://bucket/x?signature=1", "http://h/p#frag", "file:rel2"}) {
             StorageException e = assertThrows(StorageException.class, () -> StoreLayout.parse(bad), bad);
             assertEquals(StorageException.Kind.MISCONFIGURED, e.kind());
+            assertTrue(e.getMessage().startsWith("lfs-cloud.store"), e.getMessage());
         }
     }
 

@@ -63,7 +63,14 @@ record S3Settings(Optional<URI> endpoint, Optional<String> region, boolean pathS
         }
         boolean pathStyle = c.flag("lfs-cloud.s3.pathStyle", endpoint.isPresent());
         long seconds = c.number("lfs-cloud.s3.timeoutSeconds", 30, 1, 3600);
-        return new S3Settings(endpoint, c.get("lfs-cloud.s3.region").map(String::strip), pathStyle, threshold, part,
+        Optional<String> region = c.get("lfs-cloud.s3.region").map(String::strip);
+        if (region.isPresent() && !region.get().matches("[a-z0-9]+(-[a-z0-9]+)*")) {
+            // the SDK would put it into the endpoint's host name and fail later, as if transient
+            throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.s3.region must be a region name"
+                    + " such as eu-west-1 (lower-case letters, digits, hyphens), not '"
+                    + region.get().replaceAll("[^\\x20-\\x7e]", "?") + "'");
+        }
+        return new S3Settings(endpoint, region, pathStyle, threshold, part,
                 concurrency, downloadPart, downloadConcurrency, Duration.ofSeconds(seconds));
     }
 

@@ -77,4 +77,14 @@ class S3SettingsTest {
                 refused("downloadPartSize", "16m"));
         assertTrue(refused("downloadConcurrency", "16", "downloadPartSize", "4m").contains("would hold 68m"));
     }
+
+    @Test
+    void aRegionMustBeARegionName() throws Exception {
+        assertEquals(Optional.of("eu-west-1"), of("region", "eu-west-1").region());
+        for (String bad : new String[] {"evil.com#", "EU-WEST-1", "eu west", "eu-\u001b[2J"}) {
+            String message = refused("region", bad);
+            assertTrue(message.startsWith("lfs-cloud.s3.region must be a region name"), message);
+            assertFalse(message.contains("\u001b"), message);
+        }
+    }
 }
