@@ -1,8 +1,8 @@
 package io.lfscloud.core.git;
 
 import io.lfscloud.core.Log;
-import io.lfscloud.core.meta.UrlPolicy;
-import io.lfscloud.core.meta.UrlRefusedException;
+import io.lfscloud.core.policy.UrlPolicy;
+import io.lfscloud.core.policy.UrlRefusedException;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.StorageException;
 

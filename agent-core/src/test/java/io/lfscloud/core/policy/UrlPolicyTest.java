@@ -1,4 +1,4 @@
-package io.lfscloud.core.meta;
+package io.lfscloud.core.policy;
 
 import io.lfscloud.spi.BackendConfig;
 import org.junit.jupiter.api.Test;
