@@ -31,6 +31,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -70,6 +72,7 @@ public final class Transfers implements AutoCloseable {
     private Repository repository;
     private BackendRegistry registry;
     private RecordStore records;
+    private Map<String, String> indexBlobs;
 
     public Transfers(Path workingDir) {
         this(workingDir, repo -> BackendRegistry.load(repo.setting("lfs-cloud.pluginPath"), true), 3, 250);
@@ -157,38 +160,44 @@ public final class Transfers implements AutoCloseable {
     /**
      * Whether git's index holds, at one of the record's paths, the LFS pointer of {@code oid}:
      * a record counts as the checkout's own word only where the checkout tracks that file.
-     * Compared by blob id (the canonical pointer's), so nothing is read but the index entry.
+     * Compared by blob id (the canonical pointer's), so nothing is read but the index entries.
      */
     private boolean checkoutHasPointer(RemoteRecord r, String oid, long size) throws TransferFailure {
-        List<String> paths = new ArrayList<>();
+        Map<String, String> index = indexBlobs();
+        byte[] pointer = ("version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize " + size + "\n")
+                .getBytes(StandardCharsets.US_ASCII);
         for (RemoteRecord.Place p : r.places()) {
-            if (p.path() != null) {
-                paths.add(p.path());
+            String blob = p.path() == null ? null : index.get(p.path());
+            if (blob != null && blob.equals(blobId(pointer, blob.length() == 64 ? "SHA-256" : "SHA-1"))) {
+                return true;
             }
         }
-        if (paths.isEmpty()) {
-            return false;
-        }
-        List<String> args = new ArrayList<>(List.of("--literal-pathspecs", "ls-files", "-s", "-z", "--"));
-        args.addAll(paths);
-        try {
-            Git.Result ls = Git.run(repository().workTree(), args);
-            if (!ls.ok()) {
-                return false;
-            }
-            byte[] pointer = ("version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize " + size + "\n")
-                    .getBytes(StandardCharsets.US_ASCII);
-            for (String entry : ls.out().split("\0")) {
-                String[] f = entry.split("[ \t]", 4); // mode SP object SP stage TAB path
-                if (f.length == 4 && f[1].equals(blobId(pointer, f[1].length() == 64 ? "SHA-256" : "SHA-1"))) {
-                    return true;
+        return false;
+    }
+
+    /**
+     * Path to blob id of every entry of git's index: one {@code git ls-files} per agent, and
+     * only when a record is met (git-lfs asks one command's worth of objects of an agent).
+     */
+    private synchronized Map<String, String> indexBlobs() throws TransferFailure {
+        if (indexBlobs == null) {
+            Map<String, String> map = new HashMap<>();
+            try {
+                Git.Result ls = Git.run(repository().workTree(), List.of("ls-files", "-s", "-z"));
+                if (ls.ok()) {
+                    for (String entry : ls.out().split("\0")) {
+                        String[] f = entry.split("[ \t]", 4); // mode SP object SP stage TAB path
+                        if (f.length == 4 && f[2].equals("0")) {
+                            map.put(f[3], f[1]);
+                        }
+                    }
                 }
+            } catch (IOException e) {
+                Log.trace("cannot read git's index: " + describe(e));
             }
-            return false;
-        } catch (IOException e) {
-            Log.trace("cannot read git's index: " + describe(e));
-            return false;
+            indexBlobs = map;
         }
+        return indexBlobs;
     }
 
     /** git's id of a blob holding {@code content}. */

@@ -44,7 +44,10 @@ public final class SafeFiles {
     public static final int MAX_RECORD_BYTES = 64 * 1024;
 
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** In a holder: built on the first write only, never by an agent that only reads records. */
+    private static final class Random {
+        static final SecureRandom SOURCE = new SecureRandom();
+    }
 
     private SafeFiles() {
     }
@@ -219,7 +222,7 @@ public final class SafeFiles {
 
     private static byte[] randomBytes() {
         byte[] b = new byte[8];
-        RANDOM.nextBytes(b);
+        Random.SOURCE.nextBytes(b);
         return b;
     }
 

@@ -380,6 +380,10 @@ public final class Tracker {
                     }
                     o.write(buf, 0, n);
                     total += n;
+                    if (total > base.size()) {
+                        throw new TrackException(base.url() + " sends more than its size of " + base.size()
+                                + " bytes; it may be changing: try again");
+                    }
                     if (total - lastShown >= (8 << 20)) {
                         progress.update(base.path(), total, base.size());
                         lastShown = total;

@@ -36,15 +36,7 @@ public final class UrlPolicy {
             throw new UrlRefusedException("refusing " + url + ": a file: URL in a committed record could read anything"
                     + " on this machine; if you trust this repository, allow it with 'git config " + ALLOW_FILE + " true'");
         }
-        if (url.getRawUserInfo() != null) {
-            throw new UrlRefusedException("refusing " + url.getScheme() + "://" + url.getHost()
-                    + "/…: the URL carries credentials (user info); lfs-cloud never stores or sends those");
-        }
-        String host = url.getHost();
-        if (host != null && !isTrue(settings, ALLOW_PRIVATE) && isMetadataHost(host)) {
-            throw new UrlRefusedException("refusing " + url + ": " + host + " is a link-local or cloud metadata address;"
-                    + " if this is intended, allow it with 'git config " + ALLOW_PRIVATE + " true'");
-        }
+        checkHost(url, settings, "refusing ", "lfs-cloud never stores or sends those");
     }
 
     /**
@@ -53,14 +45,27 @@ public final class UrlPolicy {
      * content-addressed and hashed on the way in and out).
      */
     public static void checkStore(URI url, BackendConfig settings) throws UrlRefusedException {
+        checkHost(url, settings, "refusing store ", "each store's own credential chain authenticates");
+    }
+
+    /**
+     * No user info, and no link-local or metadata host. Only {@code http(s):} URLs name a host the
+     * agent connects to as written; the authority of {@code s3:}-like URLs is a bucket or account
+     * name (looking it up would cost every object a DNS query and tell DNS the bucket's name),
+     * and where those requests go is the endpoint setting's, which a repository cannot set.
+     */
+    private static void checkHost(URI url, BackendConfig settings, String refusing, String credentials)
+            throws UrlRefusedException {
         if (url.getRawUserInfo() != null) {
-            throw new UrlRefusedException("refusing store " + url.getScheme() + "://" + url.getHost()
-                    + "/…: the URL carries credentials (user info); each store's own credential chain authenticates");
+            throw new UrlRefusedException(refusing + url.getScheme() + "://" + url.getHost()
+                    + "/…: the URL carries credentials (user info); " + credentials);
         }
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         String host = url.getHost();
-        if (host != null && !isTrue(settings, ALLOW_PRIVATE) && isMetadataHost(host)) {
-            throw new UrlRefusedException("refusing store " + url + ": " + host + " is a link-local or cloud metadata"
-                    + " address; if this is intended, allow it with 'git config " + ALLOW_PRIVATE + " true'");
+        if ((scheme.equals("http") || scheme.equals("https")) && host != null && !isTrue(settings, ALLOW_PRIVATE)
+                && isMetadataHost(host)) {
+            throw new UrlRefusedException(refusing + url + ": " + host + " is a link-local or cloud metadata address;"
+                    + " if this is intended, allow it with 'git config " + ALLOW_PRIVATE + " true'");
         }
     }
 
