@@ -7,4 +7,5 @@ source scripts/lib.sh
 need_package git git
 need_package git-lfs git-lfs
 need_package nginx nginx          # the HTTP backend's real server
+need_package man man-db           # `git lfs-cloud --help` opens the shipped manual page
 mvn25 verify "$@"

@@ -4,6 +4,8 @@
 #   lfs-cloud/runtime/            a jlink runtime image with the core and the embedded file store
 #   lfs-cloud/plugins/<name>/     every other backend: its jar, its dependencies and its descriptor
 #                                 (the folders its module assembled in <module>/target/plugin/)
+#   lfs-cloud/share/              the manual page and bash completion, written by the built command
+#   lfs-cloud/README.md, LICENSE, licenses/   what users read, and the bundled libraries' licences
 # and lfs-cloud-<version>-linux-x64.tar.gz of it.
 set -euo pipefail
 java_home=$1 modules=$2 target=$3 version=$4 plugin_folders=$5
@@ -50,6 +52,39 @@ sed -i "s|^module_opts=$token\$|module_opts=${plugin_jdk_modules:+--add-modules=
 # plugin only for its URLs)
 cp -R "$plugin_folders"/. "$out/plugins/"
 bash "$src/build/train-aot.sh" "$out"
+
+# documentation generated from the command model: `git lfs-cloud --help` (git runs
+# `man git-lfs-cloud`, and man looks in ../share/man beside each PATH folder) and completion
+# (bash-completion looks in ../share/bash-completion/completions beside each PATH folder)
+mkdir -p "$out/share/man/man1" "$out/share/bash-completion/completions"
+"$out/bin/git-lfs-cloud" man-page >"$out/share/man/man1/git-lfs-cloud.1"
+"$out/bin/git-lfs-cloud" completion bash >"$out/share/bash-completion/completions/git-lfs-cloud"
+cp "$src/../../README.md" "$src/../../LICENSE" "$out/"
+
+# the licences of what ships: each bundled jar's own licence and notice files under
+# licenses/<jar>/, or its POM's licence from src/legal for the few jars that carry none;
+# the JDK's are in runtime/legal/ (jlink puts them there)
+legal=$src/legal/licenses-without-a-file.properties
+notices=$out/licenses/README
+mkdir -p "$out/licenses"
+printf '%s\n' "Licences of the libraries bundled with lfs-cloud $version (lfs-cloud itself: ../LICENSE;" \
+  "the Java runtime: ../runtime/legal/)." "" >"$notices"
+for jar in "$modules"/*.jar "$out"/plugins/*/*.jar; do
+  name=$(basename "$jar" .jar)
+  case $name in agent-*|backend-*) continue ;; esac # lfs-cloud's own modules
+  files=$("$java_home/bin/jar" tf "$jar" | grep -E '^META-INF/(LICEN[CS]E|NOTICE)[^/]*$' || true)
+  if [ -n "$files" ]; then
+    mkdir -p "$out/licenses/$name"
+    # shellcheck disable=SC2086 # one name per line, none with spaces
+    (cd "$out/licenses/$name" && "$java_home/bin/jar" xf "$jar" $files && find . -type f -exec mv {} . \; \
+      && find . -mindepth 1 -type d -empty -delete)
+    echo "$name: licenses/$name/" >>"$notices"
+  else
+    declared=$(sed -n "s/^${name%%-[0-9]*}=//p" "$legal")
+    [ -n "$declared" ] || { echo "$jar carries no licence file and $legal names none for it" >&2; exit 1; }
+    echo "$name: $declared" >>"$notices"
+  fi
+done
 
 tar -C "$target" -czf "$target/lfs-cloud-$version-linux-x64.tar.gz" \
   --transform "s,^lfs-cloud,lfs-cloud-$version," lfs-cloud

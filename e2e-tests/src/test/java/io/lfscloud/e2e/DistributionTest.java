@@ -27,6 +27,14 @@ class DistributionTest {
         }
     }
 
+    private static Stream<Path> jars(Path folder) {
+        try {
+            return Files.list(folder).filter(p -> p.toString().endsWith(".jar")).toList().stream();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void eachShippedPluginDeclaresExactlyTheSchemesItServes() throws IOException {
         // agents load a plugin only for the schemes it declares: a wrong declaration would hide it
@@ -65,6 +73,19 @@ class DistributionTest {
                     "bin/ holds only the command, so it can go on PATH without shadowing java");
         }
         assertTrue(Files.exists(product.resolve("runtime/lib/lfs-cloud.aot")), "the AOT cache ships");
+        for (String shipped : List.of("README.md", "LICENSE", "licenses/README", "runtime/legal/java.base")) {
+            assertTrue(Files.exists(product.resolve(shipped)), shipped + " ships");
+        }
+        String notices = Files.readString(product.resolve("licenses/README"));
+        try (Stream<Path> jars = Stream.concat(Files.list(product.resolve("plugins")).flatMap(DistributionTest::jars),
+                Stream.of("picocli-", "jackson-databind-").map(Path::of))) {
+            for (Path jar : jars.toList()) {
+                String name = jar.getFileName().toString().replaceFirst("\\.jar$", "");
+                if (!name.startsWith("backend-") && !name.startsWith("agent-")) {
+                    assertTrue(notices.lines().anyMatch(l -> l.startsWith(name)), "a licence notice for " + name);
+                }
+            }
+        }
 
         // no JDK in sight: no JAVA_HOME, and PATH without any java
         Sandbox moved = new Sandbox(tmp.resolve("sb"), product);
@@ -95,6 +116,23 @@ class DistributionTest {
                 "found on PATH, so that an upgrade or a move needs no new install");
         moved.run(tmp, "git", "lfs-cloud", "clone", p.origin().toString(), tmp.resolve("c").toString()).ok();
         assertEquals(oid, Sandbox.sha256(tmp.resolve("c/x.bin")));
+
+        // help as git gives it: `git lfs-cloud --help` and `git help lfs-cloud` open the shipped
+        // manual page (git runs man, which looks beside each PATH folder); it lists every command
+        Map<String, String> onPath = Map.of("PATH", product.resolve("bin") + ":" + System.getenv("PATH"),
+                "MANPAGER", "cat", "MANWIDTH", "200");
+        String manual = moved.run(tmp, onPath, "git", "lfs-cloud", "--help").ok().out();
+        assertTrue(manual.contains("GIT-LFS-CLOUD(1)"), manual);
+        for (String command : List.of("install", "track-remote", "verify", "status", "trust", "doctor", "completion")) {
+            assertTrue(manual.contains("   " + command + " "), command + " in the manual:\n" + manual);
+        }
+        assertEquals(manual, moved.run(tmp, onPath, "git", "help", "lfs-cloud").ok().out());
+        // completion: git's own bash completion with the shipped script completes `git lfs-cloud tr<TAB>`
+        String completed = moved.run(tmp, onPath, "bash", "-c", "source /usr/share/bash-completion/completions/git"
+                + " && source \"$1\" && COMP_WORDS=(git lfs-cloud tr) && COMP_CWORD=2 && COMP_LINE='git lfs-cloud tr'"
+                + " && COMP_POINT=${#COMP_LINE} && __git_wrap__git_main && echo \"${COMPREPLY[*]}\"", "complete",
+                product.resolve("share/bash-completion/completions/git-lfs-cloud").toString()).ok().out();
+        assertEquals("track-remote trust", completed.strip());
 
         // upgrade: a newer build extracted beside it, PATH moved there, the old one gone
         Path newer = Files.createDirectories(tmp.resolve("somewhere else/opt-new"));

@@ -29,6 +29,8 @@ import java.util.Properties;
                 DoctorCommand.class,
                 BackendsCommand.class,
                 VersionCommand.class,
+                DocsCommands.Completion.class,
+                DocsCommands.Man.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Cli implements Runnable {
