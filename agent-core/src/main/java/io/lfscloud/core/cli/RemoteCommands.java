@@ -64,7 +64,8 @@ final class RemoteCommands {
         String path;
 
         @Option(names = "--url", required = true, paramLabel = "URL",
-                description = "The object: https://…, s3://bucket/key, gs://…, file:///… (file needs lfs-cloud.allowFileUrls).")
+                description = "The object: https://…, s3://bucket/key, file:///… (file needs lfs-cloud.allowFileUrls), or a URL"
+                        + " of any scheme an installed plugin serves ('git lfs-cloud backends' lists them).")
         String url;
 
         @Option(names = "--etag", description = "Expected ETag; refused if the store reports another.")
@@ -126,7 +127,7 @@ final class RemoteCommands {
             try {
                 uri = new URI(url.strip());
                 if (uri.getScheme() == null) {
-                    throw new URISyntaxException(url, "no scheme (https://, s3://, gs://, file://…)");
+                    throw new URISyntaxException(url, "no scheme (https://, s3://, file://…)");
                 }
             } catch (URISyntaxException e) {
                 throw new CliException("--url is not a URL: " + e.getMessage(), Cli.USAGE, e);

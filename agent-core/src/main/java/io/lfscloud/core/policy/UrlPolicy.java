@@ -82,7 +82,7 @@ public final class UrlPolicy {
                 if (SIGNED_QUERY.contains(name)) {
                     throw new UrlRefusedException("the URL is signed (its query has '" + part.split("=", 2)[0]
                             + "'): a signature is a credential and expires; track the plain URL (s3://bucket/key,"
-                            + " gs://…, https://… without the query) instead");
+                            + " https://… without the query) instead");
                 }
             }
         }
