@@ -80,6 +80,32 @@ class FirstDayTest {
         return text.lines().filter(l -> l.startsWith(prefix)).toList();
     }
 
+    // ------------------------------------------------------------ item 10
+
+    @Test
+    void aPlainCloneBeforeInstallIsFinishedAsInstallSays() throws Exception {
+        // a user with git-lfs installed globally clones with plain git: git-lfs cannot fetch the
+        // objects (lfs-cloud is not installed in the clone yet), so git reports a failed checkout
+        Sandbox user = new Sandbox(tmp.resolve("plain-clone"));
+        user.git(user.root, "lfs", "install").ok();
+        Sandbox.Project p = user.project("origin-side");
+        String oid = Sandbox.writeRandom(p.work().resolve("a.bin"), 70_000, 10);
+        user.git(p.work(), "add", "-A").ok();
+        user.git(p.work(), "commit", "-q", "-m", "a").ok();
+        user.git(p.work(), "push", "-q", "origin", "main").ok();
+        Path clone = user.root.resolve("clone");
+        Sandbox.Result cloned = user.git(user.root, "clone", "-q", p.origin().toString(), clone.toString()).failed();
+        assertTrue(cloned.err().contains("checkout failed"), cloned.err());
+
+        Sandbox.Result install = user.run(clone, "git", "lfs-cloud", "install").ok();
+        assertTrue(install.err().contains("finish it now with: git checkout -f HEAD"), install.err());
+        user.git(clone, "checkout", "-f", "HEAD").ok();
+        assertEquals(oid, Sandbox.sha256(clone.resolve("a.bin")));
+        assertEquals("", user.git(clone, "status", "--porcelain").ok().out());
+        // a finished checkout gets no such advice
+        assertFalse(user.run(clone, "git", "lfs-cloud", "install").ok().err().contains("checkout -f"));
+    }
+
     // ------------------------------------------------------------ item 2
 
     @Test

@@ -79,6 +79,10 @@ final class InstallCommand implements Callable<Integer> {
         if (store != null) {
             System.out.println(Installer.setStore(dir, global, shared, storeRoot));
         }
+        if (!global && Installer.unfinishedCheckout(dir)) {
+            System.err.println("git-lfs-cloud: this clone's checkout did not finish (git-lfs could not fetch its objects"
+                    + " before lfs-cloud was installed); finish it now with: git checkout -f HEAD");
+        }
         return 0;
     }
 }

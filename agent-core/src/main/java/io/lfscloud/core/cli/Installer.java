@@ -255,6 +255,17 @@ final class Installer {
         return Path.of(r.out().strip());
     }
 
+    /**
+     * Whether this is a clone whose checkout failed: HEAD names a commit with files, but the
+     * index is empty. That is what a plain {@code git clone} of an lfs-cloud repository leaves
+     * when git-lfs could not fetch the objects because lfs-cloud was not installed yet.
+     */
+    static boolean unfinishedCheckout(Path top) {
+        Git.Result head = git(top, List.of("ls-tree", "--name-only", "HEAD"));
+        Git.Result index = git(top, List.of("ls-files", "--cached"));
+        return head.ok() && !head.out().isBlank() && index.ok() && index.out().isBlank();
+    }
+
     private static void setConfig(Path dir, String scope, String key, String value) {
         Git.Result r = git(dir, List.of("config", scope, "--replace-all", key, value));
         if (!r.ok()) {
