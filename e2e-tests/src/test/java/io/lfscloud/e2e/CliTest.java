@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -122,7 +123,13 @@ class CliTest {
         sb.run(tmp, "mkdir", notRepo.toString()).ok();
         Sandbox.Result r = sb.run(notRepo, "git", "lfs-cloud", "install");
         assertEquals(1, r.exitCode());
-        assertTrue(r.err().contains("not in a git working tree") && r.err().contains("--global"), r.err());
+        String expected = "git-lfs-cloud: error: not in a git repository: " + notRepo;
+        assertEquals(expected + "; use --global outside one", r.err().strip());
+        // every command that needs a repository says it the same way
+        for (String command : List.of("status", "verify", "resolve", "trust", "uninstall")) {
+            String err = sb.run(notRepo, "git", "lfs-cloud", command).err().strip();
+            assertTrue(err.startsWith(expected), command + ": " + err);
+        }
     }
 
     @Test

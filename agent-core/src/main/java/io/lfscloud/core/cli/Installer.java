@@ -250,7 +250,7 @@ final class Installer {
     static Path topLevel(Path dir) {
         Git.Result r = git(dir, List.of("rev-parse", "--show-toplevel"));
         if (!r.ok()) {
-            throw new CliException("not in a git working tree (" + dir.toAbsolutePath() + "); use --global outside one");
+            throw new CliException(io.lfscloud.core.git.Repository.notARepository(dir, r) + "; use --global outside one");
         }
         return Path.of(r.out().strip());
     }

@@ -39,6 +39,16 @@ public final class Repository {
     }
 
     /**
+     * The one message for "this command needs a repository": git's own reason only when it is
+     * another than "not a git repository" (a repository owned by someone else, say).
+     */
+    public static String notARepository(Path dir, Git.Result revParse) {
+        String why = revParse.firstErrorLine();
+        return "not in a git repository: " + dir.toAbsolutePath()
+                + (why.contains("not a git repository") ? "" : " (" + why + ")");
+    }
+
+    /**
      * Opens the repository containing {@code dir}.
      *
      * @throws IOException with a one-line message when {@code dir} is not in a git repository
@@ -56,7 +66,7 @@ public final class Repository {
         Git.Result paths = Git.run(dir, List.of("rev-parse", "--path-format=absolute",
                 "--git-common-dir", "--show-toplevel"));
         if (!paths.ok()) {
-            throw new IOException("not in a git repository (" + dir.toAbsolutePath() + "): " + paths.firstErrorLine());
+            throw new IOException(notARepository(dir, paths));
         }
         String[] lines = paths.out().split("\n");
         Path gitDir = Path.of(lines[0].strip());
