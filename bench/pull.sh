@@ -6,6 +6,8 @@
 # agents alternate, RUNS times each, and the median is reported.
 # Usage: bench/pull.sh [RUNS] [SETS]   (default: 3 runs, sets "a b"; (b) needs ~8 GB of free
 # disk in $TMPDIR)
+# LFS_CLOUD_BASELINE=/path/to/another/lfs-cloud (a product folder, e.g. an older build) adds
+# that build to the same run, alternating with the others: before/after figures of a change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -59,7 +61,10 @@ time_pull() {
   GIT_LFS_SKIP_SMUDGE=1 git clone -q "$work/$name.git" "$clone" 2>/dev/null
   (
     cd "$clone"
-    if [ "$agent" = lfs-cloud ]; then
+    if [ "$agent" = baseline ]; then
+      export PATH="$LFS_CLOUD_BASELINE/bin:$PATH"   # install and the agents git-lfs starts
+      git lfs-cloud install >/dev/null
+    elif [ "$agent" = lfs-cloud ]; then
       git lfs-cloud install >/dev/null
     else
       git lfs install --local >/dev/null
@@ -81,16 +86,23 @@ time_pull() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 bench() {
-  local label=$1 name=$2 ours=() theirs=() i
+  local label=$1 name=$2 ours=() theirs=() before=() i
   for ((i = 0; i < runs; i++)); do
     ours+=("$(time_pull "$name" lfs-cloud)")
     theirs+=("$(time_pull "$name" trivial)")
+    [ -z "${LFS_CLOUD_BASELINE:-}" ] || before+=("$(time_pull "$name" baseline)")
   done
   local a b
   a=$(printf '%s\n' "${ours[@]}" | median)
   b=$(printf '%s\n' "${theirs[@]}" | median)
   printf '%-26s lfs-cloud %7.2f s   trivial agent %7.2f s   ratio %5.2f   (median of %d; runs: %s | %s)\n' \
     "$label" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$runs" "${ours[*]}" "${theirs[*]}"
+  if [ -n "${LFS_CLOUD_BASELINE:-}" ]; then
+    local c
+    c=$(printf '%s\n' "${before[@]}" | median)
+    printf '%-26s baseline  %7.2f s   this build / baseline %5.2f   (runs: %s)\n' \
+      "" "$c" "$(echo "$a / $c" | bc -l)" "${before[*]}"
+  fi
 }
 
 echo "preparing repositories in $work ..." >&2
