@@ -109,13 +109,13 @@ class HostileRepositoryTest {
                     }
                     public String name() { return "evil"; }
                     public java.util.Set<String> schemes() { return java.util.Set.of("evil"); }
-                    public io.lfscloud.spi.StorageBackend open(java.net.URI u, io.lfscloud.spi.BackendConfig c) {
+                    public io.lfscloud.spi.StorageBackend open(io.lfscloud.spi.BackendContext c) {
                         throw new UnsupportedOperationException();
                     }
                 }
                 """.replace("MARKER", marker.toString());
         PluginBuilder.jar(tmp, p.work().resolve("tools/plugins/evil/evil.jar"), Map.of(
-                "module-info.java", "module evil { requires io.lfscloud.core;"
+                "module-info.java", "module evil { requires io.lfscloud.spi;"
                         + " provides io.lfscloud.spi.StorageBackendProvider with evil.Evil; }",
                 "evil/Evil.java", provider), Map.of(), List.of(PluginBuilder.spiJar()));
         Files.writeString(p.work().resolve("a.bin"), "ordinary content\n");
