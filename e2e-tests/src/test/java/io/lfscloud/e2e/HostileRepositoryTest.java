@@ -183,6 +183,8 @@ class HostileRepositoryTest {
         String cfg = ".lfs-meta/config";
         sb.git(p.work(), "config", "--file", cfg, "lfs-cloud.store", "s3://bucket/lfs").ok();
         sb.git(p.work(), "config", "--file", cfg, "lfs-cloud.s3.endpoint", trapUrl("")).ok();
+        // and the store bucket's own endpoint (a per-bucket setting is no safer than the one it overrides)
+        sb.git(p.work(), "config", "--file", cfg, "lfs-cloud.s3.bucket.endpoint", trapUrl("")).ok();
         sb.git(p.work(), "config", "--file", cfg, "lfs-cloud.s3.timeoutSeconds", "2").ok();
         commitAndPush(p.work(), "main");
 
@@ -193,7 +195,7 @@ class HostileRepositoryTest {
         Path clone = cloneDir();
         trapped.clear();
         Sandbox.Result r = sb.run(tmp, aws, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString());
-        assertTrue(r.err().contains("ignoring lfs-cloud.s3.endpoint"), r.all());
+        assertTrue(r.err().contains("ignoring lfs-cloud.s3.bucket.endpoint, lfs-cloud.s3.endpoint"), r.all());
         assertEquals(List.of(), trapped, "requests reached the endpoint the repository named");
 
         // trusted, the endpoint is used: the same channel does carry the credentials

@@ -124,14 +124,15 @@ class S3RetryTest {
         ObjectInfo info = ObjectInfo.of(URI.create("s3://retry/ranges.bin"), content.length);
 
         // four 1 MB ranges in flight at once: the first eight GETs are the first two attempts of each
+        // (a pause of a second between attempts lets every range's first attempt arrive before any second one)
         refuseGets(8);
-        try (StorageBackend threeAttempts = backend(new RetryPolicy(3, 1));
+        try (StorageBackend threeAttempts = backend(new RetryPolicy(3, 1000));
              InputStream in = threeAttempts.read(info.uri(), 0, info)) {
             assertArrayEquals(content, in.readAllBytes());
         }
 
         refuseGets(8);
-        try (StorageBackend twoAttempts = backend(new RetryPolicy(2, 1))) {
+        try (StorageBackend twoAttempts = backend(new RetryPolicy(2, 1000))) {
             InputStream in = twoAttempts.read(info.uri(), 0, info);
             StorageException e = assertThrows(StorageException.class, in::readAllBytes);
             assertEquals(StorageException.Kind.TRANSIENT, e.kind(), e.getMessage());
