@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the lfs-cloud product folder:
 #   lfs-cloud/bin/git-lfs-cloud   the command (bin holds nothing else, so it can go on PATH)
-#   lfs-cloud/runtime/            a jlink runtime image with the core and the embedded file store
+#   lfs-cloud/runtime/            a jlink runtime image with the SPI, the core and the embedded file store
 #   lfs-cloud/plugins/<name>/     every other backend: its jar, its dependencies and its descriptor
 #                                 (the folders its module assembled in <module>/target/plugin/)
 #   lfs-cloud/share/              the manual page and bash completion, written by the built command
@@ -14,7 +14,7 @@ out=$target/lfs-cloud
 
 # A plugin's module layer can only read JDK modules that the boot layer has resolved, so
 # the image holds, and the launcher resolves, the JDK modules the shipped plugins need:
-# found by jdeps over each plugin folder (java.base and the core come anyway). A plugin
+# found by jdeps over each plugin folder (java.base, the SPI and the core come anyway). A plugin
 # dropped in later that needs another JDK module is reported as broken by `backends`.
 plugin_jdk_modules=
 for folder in "$plugin_folders"/*/; do
@@ -34,7 +34,7 @@ rm -rf "$out"
 mkdir -p "$out/bin" "$out/plugins"
 "$java_home/bin/jlink" \
   --module-path "$modules" \
-  --add-modules "io.lfscloud.core,io.lfscloud.backend.file${plugin_jdk_modules:+,$plugin_jdk_modules}" \
+  --add-modules "io.lfscloud.spi,io.lfscloud.core,io.lfscloud.backend.file${plugin_jdk_modules:+,$plugin_jdk_modules}" \
   --strip-debug --no-header-files --no-man-pages \
   --generate-cds-archive \
   --output "$out/runtime" >"$target/jlink.log" 2>&1 || { cat "$target/jlink.log" >&2; exit 1; }

@@ -2,15 +2,16 @@
  * The lfs-cloud agent: the Git LFS custom transfer protocol, routing of objects
  * to storage backends, and the {@code git-lfs-cloud} command line.
  *
- * <p>{@code io.lfscloud.spi} is the only package exported to all: it is what a storage
- * backend implements. Backends are found with {@link java.util.ServiceLoader}.
+ * <p>Exports nothing to all: storage backends implement the SPI of module {@code io.lfscloud.spi}
+ * (read through this module too), are found with {@link java.util.ServiceLoader} and are handed
+ * what they need when opened.
  */
 module io.lfscloud.core {
+    requires transitive io.lfscloud.spi;
     requires info.picocli;
     // the commands' --json output only (io.lfscloud.core.cli); the agent's protocol keeps its own codec
     requires com.fasterxml.jackson.databind;
 
-    exports io.lfscloud.spi;
     // owner-named temp files swept when stale, shared with the embedded folder store
     exports io.lfscloud.core.temp to io.lfscloud.backend.file;
 

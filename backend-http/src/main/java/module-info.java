@@ -5,7 +5,7 @@
  * Exports nothing.
  */
 module io.lfscloud.backend.http {
-    requires io.lfscloud.core;
+    requires io.lfscloud.spi;
 
     provides io.lfscloud.spi.StorageBackendProvider with io.lfscloud.backend.http.HttpBackendProvider;
 }

@@ -4,7 +4,7 @@
  * {@code plugins/s3/} with the AWS SDK, loaded into its own module layer. Exports nothing.
  */
 module io.lfscloud.backend.s3 {
-    requires io.lfscloud.core;
+    requires io.lfscloud.spi;
     requires software.amazon.awssdk.services.s3;
     requires software.amazon.awssdk.http.urlconnection;
     requires software.amazon.awssdk.regions;

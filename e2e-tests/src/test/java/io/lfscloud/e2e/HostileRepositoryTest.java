@@ -109,13 +109,13 @@ class HostileRepositoryTest {
                     }
                     public String name() { return "evil"; }
                     public java.util.Set<String> schemes() { return java.util.Set.of("evil"); }
-                    public io.lfscloud.spi.StorageBackend open(java.net.URI u, io.lfscloud.spi.BackendConfig c) {
+                    public io.lfscloud.spi.StorageBackend open(io.lfscloud.spi.BackendContext c) {
                         throw new UnsupportedOperationException();
                     }
                 }
                 """.replace("MARKER", marker.toString());
         PluginBuilder.jar(tmp, p.work().resolve("tools/plugins/evil/evil.jar"), Map.of(
-                "module-info.java", "module evil { requires io.lfscloud.core;"
+                "module-info.java", "module evil { requires io.lfscloud.spi;"
                         + " provides io.lfscloud.spi.StorageBackendProvider with evil.Evil; }",
                 "evil/Evil.java", provider), Map.of(), List.of(PluginBuilder.spiJar()));
         Files.writeString(p.work().resolve("a.bin"), "ordinary content\n");
@@ -183,6 +183,8 @@ class HostileRepositoryTest {
         String cfg = ".lfs-meta/config";
         sb.git(p.work(), "config", "--file", cfg, "lfs-cloud.store", "s3://bucket/lfs").ok();
         sb.git(p.work(), "config", "--file", cfg, "lfs-cloud.s3.endpoint", trapUrl("")).ok();
+        // and the store bucket's own endpoint (a per-bucket setting is no safer than the one it overrides)
+        sb.git(p.work(), "config", "--file", cfg, "lfs-cloud.s3.bucket.endpoint", trapUrl("")).ok();
         sb.git(p.work(), "config", "--file", cfg, "lfs-cloud.s3.timeoutSeconds", "2").ok();
         commitAndPush(p.work(), "main");
 
@@ -193,7 +195,7 @@ class HostileRepositoryTest {
         Path clone = cloneDir();
         trapped.clear();
         Sandbox.Result r = sb.run(tmp, aws, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString());
-        assertTrue(r.err().contains("ignoring lfs-cloud.s3.endpoint"), r.all());
+        assertTrue(r.err().contains("ignoring lfs-cloud.s3.bucket.endpoint, lfs-cloud.s3.endpoint"), r.all());
         assertEquals(List.of(), trapped, "requests reached the endpoint the repository named");
 
         // trusted, the endpoint is used: the same channel does carry the credentials

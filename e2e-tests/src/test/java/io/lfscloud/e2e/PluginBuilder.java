@@ -21,11 +21,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** Compiles small third-party plugins at test time, as an outside author would build them. */
 final class PluginBuilder {
 
-    /** The SPI a plugin compiles against: the agent-core jar the image was built from. */
+    /** The SPI a plugin compiles against: the agent-spi jar the image was built from. */
     static Path spiJar() throws IOException {
         try (Stream<Path> s = Files.list(Sandbox.IMAGE.getParent().resolve("modules"))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("agent-core-")).findFirst()
-                    .orElseThrow(() -> new IOException("agent-core jar not found next to the image"));
+            return s.filter(p -> p.getFileName().toString().startsWith("agent-spi-")).findFirst()
+                    .orElseThrow(() -> new IOException("agent-spi jar not found next to the image"));
         }
     }
 
@@ -92,7 +92,7 @@ final class PluginBuilder {
                         Path... compileOnly) throws IOException {
         String template = Files.readString(Path.of("src/test/plugin-sources/DemoBackend.java.template"));
         String source = template.replace("NAME", name).replace("SCHEME", scheme);
-        String moduleInfo = "module demo." + name + " { requires io.lfscloud.core; requires demo.lib; " + extraModuleInfo
+        String moduleInfo = "module demo." + name + " { requires io.lfscloud.spi; requires demo.lib; " + extraModuleInfo
                 + " provides io.lfscloud.spi.StorageBackendProvider with demo." + name + ".DemoProvider; }";
         return jar(work, jar, Map.of("module-info.java", moduleInfo, "demo/" + name + "/DemoProvider.java", source),
                 Map.of(), Stream.concat(Stream.of(spiJar(), libJar), Stream.of(compileOnly)).toList());

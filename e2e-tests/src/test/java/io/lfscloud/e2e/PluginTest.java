@@ -71,14 +71,14 @@ class PluginTest {
         PluginBuilder.backend(work, plugins.resolve("broken-missing/demo-delta.jar"), "delta", "delta",
                 PluginBuilder.lib(work, plugins.resolve("broken-missing/demo-lib-1.jar"), "1"), "requires demo.missing;", missing);
         PluginBuilder.jar(work, plugins.resolve("broken-throws/thrower.jar"), Map.of(
-                "module-info.java", "module demo.thrower { requires io.lfscloud.core; provides " + SPI + " with demo.thrower.Thrower; }",
+                "module-info.java", "module demo.thrower { requires io.lfscloud.spi; provides " + SPI + " with demo.thrower.Thrower; }",
                 "demo/thrower/Thrower.java", """
                         package demo.thrower;
                         public final class Thrower implements io.lfscloud.spi.StorageBackendProvider {
                             public Thrower() { throw new IllegalStateException("this provider always fails"); }
                             public String name() { return "thrower"; }
                             public java.util.Set<String> schemes() { return java.util.Set.of("thrower"); }
-                            public io.lfscloud.spi.StorageBackend open(java.net.URI u, io.lfscloud.spi.BackendConfig c) { return null; }
+                            public io.lfscloud.spi.StorageBackend open(io.lfscloud.spi.BackendContext c) { return null; }
                         }
                         """), Map.of(), List.of(PluginBuilder.spiJar()));
 

@@ -195,7 +195,7 @@ class ProtocolStreamTest {
         Path work = Files.createDirectories(tmp.resolve("plugin-build"));
         String spi = "io.lfscloud.spi.StorageBackendProvider";
         PluginBuilder.jar(work, plugins.resolve("faulty/faulty.jar"), Map.of(
-                "module-info.java", "module demo.faulty { requires io.lfscloud.core; provides " + spi
+                "module-info.java", "module demo.faulty { requires io.lfscloud.spi; provides " + spi
                         + " with demo.faulty.Faulty; }",
                 "demo/faulty/Faulty.java", """
                         package demo.faulty;
@@ -229,7 +229,7 @@ class ProtocolStreamTest {
                                 }
                             }
 
-                            public StorageBackend open(URI location, BackendConfig config) {
+                            public StorageBackend open(io.lfscloud.spi.BackendContext context) {
                                 return new StorageBackend() {
                                     public ObjectInfo stat(URI o) throws StorageException {
                                         try {

@@ -10,7 +10,7 @@ import io.lfscloud.core.meta.RecordStore;
 import io.lfscloud.core.meta.RemoteRecord;
 import io.lfscloud.core.policy.UrlPolicy;
 import io.lfscloud.core.policy.UrlRefusedException;
-import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.core.store.Oids;
 import io.lfscloud.core.store.StoreLayout;
 import io.lfscloud.core.temp.TempFiles;

@@ -2,7 +2,7 @@ package io.lfscloud.core.cli;
 
 import io.lfscloud.core.Log;
 import io.lfscloud.core.Printable;
-import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.plugin.BackendRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

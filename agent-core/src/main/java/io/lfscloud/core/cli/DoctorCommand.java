@@ -3,7 +3,7 @@ package io.lfscloud.core.cli;
 import io.lfscloud.core.git.CommittedConfig;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
-import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.core.store.StoreLayout;
 import io.lfscloud.spi.StorageException;
 import picocli.CommandLine.Command;

@@ -7,7 +7,7 @@ import io.lfscloud.core.meta.RemoteCheck;
 import io.lfscloud.core.meta.RemoteRecord;
 import io.lfscloud.core.meta.TrackException;
 import io.lfscloud.core.meta.Tracker;
-import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.plugin.BackendRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -37,8 +37,11 @@ import java.util.TreeSet;
  */
 public final class CommittedConfig {
 
+    /** The folder of what lfs-cloud commits (this file, and the records of {@code core.meta}), relative to the working tree. */
+    public static final String META_DIR = ".lfs-meta";
+
     /** Where the file lives, relative to the working tree. */
-    public static final String PATH = ".lfs-meta/config";
+    public static final String PATH = META_DIR + "/config";
 
     /** The user's git config key that holds the SHA-256 of the committed file they trusted. */
     public static final String TRUST_KEY = "lfs-cloud.trustedConfig";
@@ -67,15 +70,31 @@ public final class CommittedConfig {
             "lfs-cloud.s3.uploadConcurrency", "lfs-cloud.s3.downloadPartSize", "lfs-cloud.s3.downloadConcurrency",
             "lfs-cloud.s3.timeoutSeconds");
 
-    /** {@code key} as the documentation spells it, when it is a known key. */
+    /** {@code key} as the documentation spells it, when it is a known key or a known key of one location. */
     public static String displayName(String key) {
         String canonical = ConfigValues.normalize(key);
+        String general = general(canonical);
         for (String k : KNOWN_KEYS) {
             if (ConfigValues.normalize(k).equals(canonical)) {
                 return k;
             }
+            if (general != null && ConfigValues.normalize(k).equals(general)) {
+                return canonical.substring(0, canonical.lastIndexOf('.') + 1) + k.substring(k.lastIndexOf('.') + 1);
+            }
         }
         return key;
+    }
+
+    /**
+     * The setting a per-location key overrides ({@code lfs-cloud.s3.BUCKET.region} →
+     * {@code lfs-cloud.s3.region}, see {@code BackendConfig.scoped}), or {@code null} when
+     * {@code key} (canonical) is none.
+     */
+    private static String general(String key) {
+        int first = key.indexOf('.');
+        int second = first < 0 ? -1 : key.indexOf('.', first + 1);
+        int last = key.lastIndexOf('.');
+        return first > 0 && second > first && last > second ? key.substring(0, second) + key.substring(last) : null;
     }
 
     static final CommittedConfig NONE = new CommittedConfig(ConfigValues.EMPTY, null, false, null);
@@ -184,9 +203,15 @@ public final class CommittedConfig {
         }
     }
 
-    /** Whether a repository may set {@code key} without the user's trust. */
+    /**
+     * Whether a repository may set {@code key} without the user's trust. A per-location key
+     * ({@code lfs-cloud.s3.BUCKET.region}) is as safe as the key it overrides: a bucket's
+     * endpoint needs trust as every endpoint does.
+     */
     public static boolean isSafe(String key) {
-        return SAFE_KEYS.contains(ConfigValues.normalize(key).toLowerCase(Locale.ROOT));
+        String k = ConfigValues.normalize(key).toLowerCase(Locale.ROOT);
+        String general = general(k);
+        return SAFE_KEYS.contains(k) || (general != null && SAFE_KEYS.contains(general));
     }
 
     /** A setting as lfs-cloud may use it: safe keys always, the others only when trusted. */

@@ -14,7 +14,7 @@ import java.util.HexFormat;
  */
 public final class MetaLayout {
 
-    public static final String DIR = ".lfs-meta";
+    public static final String DIR = io.lfscloud.core.git.CommittedConfig.META_DIR;
 
     private MetaLayout() {
     }

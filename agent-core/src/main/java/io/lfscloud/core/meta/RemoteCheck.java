@@ -3,7 +3,7 @@ package io.lfscloud.core.meta;
 import io.lfscloud.core.policy.UrlPolicy;
 import io.lfscloud.core.policy.UrlRefusedException;
 import io.lfscloud.core.BoundedTasks;
-import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageException;

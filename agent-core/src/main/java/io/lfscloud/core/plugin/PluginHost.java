@@ -1,8 +1,10 @@
 package io.lfscloud.core.plugin;
 
+import io.lfscloud.core.Log;
 import io.lfscloud.spi.StorageBackendProvider;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.lang.module.Configuration;
 import java.lang.module.FindException;
 import java.lang.module.ModuleFinder;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -24,7 +27,11 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Loads storage backends from plugin folders: each folder (one backend's jar and its
+ * Finds storage backend providers: the embedded ones, and those of plugin folders (where
+ * they are, which schemes they declare, loading each). {@link BackendRegistry} chooses among
+ * what this finds and opens backends; this class never opens one.
+ *
+ * <p>Each plugin folder (one backend's jar and its
  * dependencies) becomes its own {@link ModuleLayer} over the boot layer, so two plugins
  * can carry different versions of one library. When a folder's jars cannot resolve as
  * modules because they share packages (cloud SDKs do), the plugin gets an isolating class
@@ -47,7 +54,91 @@ public final class PluginHost {
 
     private static final String SPI_PACKAGE = StorageBackendProvider.class.getPackageName();
 
+    /** The file in a plugin folder that declares the URL schemes its providers serve. */
+    public static final String DECLARATION = "lfs-cloud-plugin.properties";
+
     private PluginHost() {
+    }
+
+    /**
+     * Folders that hold plugin folders: the product's {@code plugins/}, those listed by
+     * {@code LFS_CLOUD_PLUGIN_PATH}, and those listed by the {@code lfs-cloud.pluginPath}
+     * setting ({@code configuredPath}).
+     */
+    public static List<Path> pluginRoots(Optional<String> configuredPath) {
+        List<Path> roots = new ArrayList<>();
+        String home = System.getProperty("lfscloud.home");
+        if (home != null && !home.isBlank()) {
+            roots.add(Path.of(home, "plugins"));
+        }
+        roots.addAll(absoluteOnly(parsePath(System.getenv("LFS_CLOUD_PLUGIN_PATH")), "LFS_CLOUD_PLUGIN_PATH"));
+        configuredPath.ifPresent(p -> roots.addAll(absoluteOnly(parsePath(p), "lfs-cloud.pluginPath")));
+        return roots;
+    }
+
+    /**
+     * Plugin folders must be absolute: git-lfs runs the agent inside the repository, so a
+     * relative folder would load code from whatever repository the user happens to be in.
+     * A folder that does not exist is said once, not silently skipped.
+     */
+    private static List<Path> absoluteOnly(List<Path> folders, String source) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : folders) {
+            if (p.isAbsolute()) {
+                if (!java.nio.file.Files.isDirectory(p)) {
+                    Log.warn(source + " names " + p + ", which is not a folder; ignored");
+                }
+                out.add(p);
+            } else {
+                Log.warn(source + " entry '" + p + "' is not an absolute path; ignored (a relative folder would load"
+                        + " code from the repository you are in)");
+            }
+        }
+        return out;
+    }
+
+    /** The schemes a plugin folder declares, lowercased; {@code null} when it declares none (or unreadably). */
+    static Set<String> declaredSchemes(Path folder) {
+        Path file = folder.resolve(DECLARATION);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            Log.trace("ignoring " + file + " (" + e.getMessage() + "): the plugin is loaded to ask it");
+            return null;
+        }
+        String schemes = p.getProperty("schemes", "").strip();
+        if (schemes.isEmpty()) {
+            return null;
+        }
+        return java.util.Arrays.stream(schemes.split(",")).map(x -> x.strip().toLowerCase(Locale.ROOT))
+                .filter(x -> !x.isEmpty()).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * The providers of the host's own layer (embedded in the product): plugin layers are its
+     * children, and their providers are found by {@link #load}.
+     */
+    static void embedded(List<StorageBackendProvider> providers, List<String> problems) {
+        collect(ServiceLoader.load(StorageBackendProvider.class, PluginHost.class.getClassLoader()),
+                type -> type.getModule().getLayer() == null
+                        || type.getModule().getLayer() == PluginHost.class.getModule().getLayer(), providers, problems);
+    }
+
+    /** The module and where its code was loaded from. */
+    static String originOf(Class<?> type) {
+        Module m = type.getModule();
+        String where;
+        try {
+            var cs = type.getProtectionDomain().getCodeSource();
+            where = cs == null || cs.getLocation() == null ? "?" : cs.getLocation().toString();
+        } catch (SecurityException e) {
+            where = "?";
+        }
+        return (m.isNamed() ? "module " + m.getName() : "class path") + " (" + where + ")";
     }
 
     /** The plugin folders inside each root (folders of plugin folders), in name order. */
@@ -168,7 +259,7 @@ public final class PluginHost {
         @Override
         protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
             if (name.startsWith(SPI_PACKAGE + ".")) {
-                return PluginHost.class.getClassLoader().loadClass(name);
+                return StorageBackendProvider.class.getClassLoader().loadClass(name);
             }
             return super.loadClass(name, resolve);
         }
@@ -180,7 +271,7 @@ public final class PluginHost {
      * Instantiates the providers {@code loader} finds whose class passes {@code own};
      * every failure is added to {@code problems} instead of being thrown.
      */
-    public static void collect(ServiceLoader<StorageBackendProvider> loader,
+    static void collect(ServiceLoader<StorageBackendProvider> loader,
                                java.util.function.Predicate<Class<?>> own,
                                List<StorageBackendProvider> providers, List<String> problems) {
         var it = loader.stream().iterator();
@@ -214,7 +305,7 @@ public final class PluginHost {
     }
 
     /** Folders given as a path list ({@code a:b}), as in {@code LFS_CLOUD_PLUGIN_PATH}. */
-    public static List<Path> parsePath(String list) {
+    static List<Path> parsePath(String list) {
         List<Path> roots = new ArrayList<>();
         if (list == null) {
             return roots;

@@ -1,6 +1,6 @@
 package io.lfscloud.core.agent;
 
-import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageBackendProvider;
@@ -27,7 +27,7 @@ final class TestBackends {
                 return Set.of(scheme);
             }
 
-            public StorageBackend open(URI location, BackendConfig config) {
+            public StorageBackend open(io.lfscloud.spi.BackendContext context) {
                 return backend.get();
             }
         };

@@ -75,6 +75,28 @@ class CommittedConfigTest {
     }
 
     @Test
+    void aBucketsSettingsAreAsSafeAsTheSettingsTheyOverride() throws Exception {
+        Files.writeString(config, """
+                [lfs-cloud "s3.other.bucket"]
+                \tendpoint = http://attacker.example
+                \tregion = eu-west-1
+                \tpathStyle = true
+                """);
+        Repository r = open();
+        assertEquals(Optional.of("eu-west-1"), r.setting("lfs-cloud.s3.other.bucket.region"));
+        assertEquals(Optional.of("true"), r.setting("lfs-cloud.s3.other.bucket.pathStyle"));
+        assertEquals(Optional.empty(), r.setting("lfs-cloud.s3.other.bucket.endpoint"));
+        assertEquals(Optional.of("eu-west-1"), r.backendConfig().scoped("s3", "other.bucket").get("lfs-cloud.s3.region"));
+        assertEquals(Optional.empty(), r.backendConfig().scoped("s3", "other.bucket").get("lfs-cloud.s3.endpoint"));
+        assertEquals(List.of("lfs-cloud.s3.other.bucket.endpoint"), r.committed().refused());
+        assertEquals("lfs-cloud.s3.b.pathStyle", CommittedConfig.displayName("lfs-cloud.s3.b.pathstyle"));
+
+        git("config", "--local", CommittedConfig.TRUST_KEY, r.committed().sha256());
+        assertEquals(Optional.of("http://attacker.example"),
+                open().backendConfig().scoped("s3", "other.bucket").get("lfs-cloud.s3.endpoint"));
+    }
+
+    @Test
     void theUsersOwnConfigWinsAndNeedsNoTrust() throws Exception {
         Files.writeString(config, "[lfs-cloud]\n\tstore = file:///committed\n");
         git("config", "--local", "lfs-cloud.store", "file:///mine");

@@ -1,7 +1,7 @@
 package io.lfscloud.core.meta;
 
 import io.lfscloud.core.git.Repository;
-import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
@@ -54,7 +54,7 @@ class TrackerTest {
                 return Set.of("mem");
             }
 
-            public StorageBackend open(URI location, BackendConfig config) {
+            public StorageBackend open(io.lfscloud.spi.BackendContext context) {
                 return backend;
             }
         };

@@ -68,6 +68,17 @@ final class FileBackend implements StorageBackend {
     private static final Pattern OID = Pattern.compile("[0-9a-f]{64}");
     private static final int SETGID = 02000;
 
+    private final Diagnostics diagnostics;
+
+    FileBackend(Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
+    }
+
+    /** A folder store that traces nothing (tests). */
+    FileBackend() {
+        this(Diagnostics.NONE);
+    }
+
     @Override
     public ObjectInfo stat(URI object) throws StorageException {
         Path p = FileKeys.path(object);
@@ -201,7 +212,7 @@ final class FileBackend implements StorageBackend {
      * checked against its SHA-256 as it is copied (as is a link, FIFO or device in its place);
      * a folder in its place cannot be.
      */
-    private static boolean alreadyStored(URI object, Path target, Path source, long size) throws StorageException {
+    private boolean alreadyStored(URI object, Path target, Path source, long size) throws StorageException {
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -229,9 +240,9 @@ final class FileBackend implements StorageBackend {
                     return true;
                 }
             }
-            Diagnostics.trace("the stored copy of " + object + " differs from " + source + ": rewriting it");
+            diagnostics.trace("the stored copy of " + object + " differs from " + source + ": rewriting it");
         } catch (IOException e) {
-            Diagnostics.trace("cannot compare the stored copy of " + object + " (" + e.getMessage() + "): rewriting it");
+            diagnostics.trace("cannot compare the stored copy of " + object + " (" + e.getMessage() + "): rewriting it");
         }
         return false;
     }

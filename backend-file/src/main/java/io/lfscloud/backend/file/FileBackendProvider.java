@@ -1,10 +1,9 @@
 package io.lfscloud.backend.file;
 
-import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.BackendContext;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageBackendProvider;
 
-import java.net.URI;
 import java.util.Set;
 
 /** Serves {@code file:} URLs from the local file system. */
@@ -21,7 +20,7 @@ public final class FileBackendProvider implements StorageBackendProvider {
     }
 
     @Override
-    public StorageBackend open(URI location, BackendConfig config) {
-        return new FileBackend();
+    public StorageBackend open(BackendContext context) {
+        return new FileBackend(context.diagnostics());
     }
 }

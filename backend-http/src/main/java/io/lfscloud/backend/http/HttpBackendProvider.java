@@ -1,11 +1,10 @@
 package io.lfscloud.backend.http;
 
-import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.BackendContext;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageBackendProvider;
 import io.lfscloud.spi.StorageException;
 
-import java.net.URI;
 import java.util.Set;
 
 /** Serves {@code http:} and {@code https:} URLs, read-only. The HTTP client is built in {@link #open}. */
@@ -22,7 +21,7 @@ public final class HttpBackendProvider implements StorageBackendProvider {
     }
 
     @Override
-    public StorageBackend open(URI location, BackendConfig config) throws StorageException {
-        return new HttpBackend(config);
+    public StorageBackend open(BackendContext context) throws StorageException {
+        return new HttpBackend(context.config());
     }
 }

@@ -28,7 +28,7 @@ class HttpBackendContractTest extends StorageBackendContract {
     @BeforeAll
     static void start() throws Exception {
         nginx = new Nginx(work);
-        backend = new HttpBackendProvider().open(URI.create(nginx.url("")), BackendConfig.EMPTY);
+        backend = new HttpBackendProvider().open(io.lfscloud.spi.BackendContext.of(URI.create(nginx.url("")), BackendConfig.EMPTY));
     }
 
     @AfterAll

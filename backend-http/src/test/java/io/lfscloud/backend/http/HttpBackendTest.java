@@ -42,7 +42,7 @@ class HttpBackendTest {
         nginx = new Nginx(tmp);
         new Random(3).nextBytes(content);
         Files.write(nginx.root.resolve("data.bin"), content);
-        http = new HttpBackendProvider().open(URI.create(nginx.url("")), BackendConfig.EMPTY);
+        http = new HttpBackendProvider().open(io.lfscloud.spi.BackendContext.of(URI.create(nginx.url("")), BackendConfig.EMPTY));
     }
 
     @AfterAll

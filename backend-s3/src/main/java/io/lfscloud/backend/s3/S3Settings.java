@@ -28,7 +28,7 @@ import java.util.Optional;
  *   <li>{@code downloadPartSize} 1m to 16m and {@code downloadConcurrency} 1 to 16, and
  *       together at most {@value #DOWNLOAD_BUFFERS_MIB} MB: a ranged download holds
  *       {@code (downloadConcurrency + 1) × downloadPartSize} in memory; all ranged
- *       downloads of one agent share {@link S3Backend#RANGE_BUDGET} (a download that would
+ *       downloads of one agent share {@link S3Reads#RANGE_BUDGET} (a download that would
  *       exceed it streams instead).</li>
  * </ul>
  * A value out of range is a configuration error naming the key, the value and the range.

@@ -1,6 +1,7 @@
 package io.lfscloud.backend.s3;
 
 import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.BackendContext;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.testkit.S3Proxy;
@@ -35,7 +36,7 @@ class S3BackendContractTest extends StorageBackendContract {
     static Path work;
     static S3Proxy s3proxy;
     static String endpoint;
-    static S3Backend backend;
+    static StorageBackend backend;
     static final AtomicInteger N = new AtomicInteger();
 
     @BeforeAll
@@ -50,7 +51,7 @@ class S3BackendContractTest extends StorageBackendContract {
         Map<String, String> settings = Map.of("lfs-cloud.s3.endpoint", endpoint, "lfs-cloud.s3.multipartThreshold", "6m",
                 "lfs-cloud.s3.partSize", "5m", "lfs-cloud.s3.downloadPartSize", "1m");
         BackendConfig config = key -> Optional.ofNullable(settings.get(key));
-        backend = new S3Backend(S3Settings.from(config));
+        backend = new S3BackendProvider().open(BackendContext.of(URI.create("s3://contract/"), config));
     }
 
     @AfterAll
@@ -93,7 +94,8 @@ class S3BackendContractTest extends StorageBackendContract {
     void rangedDownloadsShareABoundedMemoryBudgetAndStreamBeyondIt() throws Exception {
         Map<String, String> settings = Map.of("lfs-cloud.s3.endpoint", endpoint, "lfs-cloud.s3.downloadPartSize", "16m",
                 "lfs-cloud.s3.downloadConcurrency", "3");
-        try (S3Backend big = new S3Backend(S3Settings.from(key -> Optional.ofNullable(settings.get(key))))) {
+        try (StorageBackend big = new S3BackendProvider().open(BackendContext.of(URI.create("s3://contract/"),
+                key -> Optional.ofNullable(settings.get(key))))) {
             URI object = newObject("budget.bin");
             byte[] content = new byte[32 << 20];
             new Random(5).nextBytes(content);

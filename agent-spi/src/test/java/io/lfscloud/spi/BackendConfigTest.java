@@ -59,4 +59,17 @@ class BackendConfigTest {
         assertThrows(StorageException.class,
                 () -> BackendConfig.EMPTY.checkRedirect(java.net.URI.create("http://a/x"), java.net.URI.create("file:///etc/passwd")));
     }
+
+    @Test
+    void aScopeReadsItsOwnSubsectionFirstAndOnlyForItsProvidersKeys() {
+        BackendConfig c = of(Map.of("lfs-cloud.s3.endpoint", "http://all", "lfs-cloud.s3.b.one.endpoint", "http://b1",
+                "lfs-cloud.s3.region", "eu-west-1", "lfs-cloud.retry.attempts", "5", "lfs-cloud.s3.b.one.retry.attempts", "9"));
+        BackendConfig one = c.scoped("s3", "b.one");
+        assertEquals(Optional.of("http://b1"), one.get("lfs-cloud.s3.endpoint"));
+        assertEquals(Optional.of("eu-west-1"), one.get("lfs-cloud.s3.region"));
+        assertEquals(Optional.of("5"), one.get("lfs-cloud.retry.attempts"));
+        assertEquals(Optional.of("http://all"), c.scoped("s3", "other").get("lfs-cloud.s3.endpoint"));
+        assertEquals(Optional.of("http://all"), c.scoped("s3", "").get("lfs-cloud.s3.endpoint"));
+        assertEquals(Optional.empty(), c.scoped("http", "b.one").get("lfs-cloud.http.endpoint"));
+    }
 }

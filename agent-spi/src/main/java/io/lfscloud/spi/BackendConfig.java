@@ -25,6 +25,38 @@ public interface BackendConfig {
     Optional<String> get(String key);
 
     /**
+     * These settings as the backend of one scope of provider {@code name} sees them (git's
+     * subsection form): {@code lfs-cloud.NAME.KEY} reads {@code lfs-cloud.NAME.SCOPE.KEY} first and
+     * falls back to {@code lfs-cloud.NAME.KEY}; other keys, and every key with an empty
+     * {@code scope}, read as they are. So {@code lfs-cloud.s3.my-bucket.endpoint} overrides
+     * {@code lfs-cloud.s3.endpoint} for {@code s3://my-bucket/…}.
+     */
+    default BackendConfig scoped(String name, String scope) {
+        if (scope.isEmpty()) {
+            return this;
+        }
+        String section = "lfs-cloud." + name + ".";
+        BackendConfig all = this;
+        return new BackendConfig() {
+            @Override
+            public Optional<String> get(String key) {
+                if (key.regionMatches(true, 0, section, 0, section.length()) && key.indexOf('.', section.length()) < 0) {
+                    Optional<String> own = all.get(section + scope + "." + key.substring(section.length()));
+                    if (own.isPresent()) {
+                        return own;
+                    }
+                }
+                return all.get(key);
+            }
+
+            @Override
+            public void checkRedirect(URI from, URI to) throws StorageException {
+                all.checkRedirect(from, to);
+            }
+        };
+    }
+
+    /**
      * Checks a URL the backend is about to contact that it was not handed: every hop of a
      * redirect. The core applies its URL policy here (no {@code file:}, no metadata hosts,
      * no credentials in the URL) and refuses a hop that changes scheme; backends call it
