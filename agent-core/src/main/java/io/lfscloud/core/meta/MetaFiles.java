@@ -3,7 +3,7 @@ package io.lfscloud.core.meta;
 import io.lfscloud.core.Printable;
 import io.lfscloud.core.json.Json;
 import io.lfscloud.core.json.JsonException;
-import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.lfs.Oid;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -225,7 +225,7 @@ public final class MetaFiles {
                 return null;
             }
             Map<String, Object> m = Json.parseObject(text.get());
-            if (m.get("size") instanceof Long s && s == size && m.get("sha256") instanceof String sha && Oids.isValid(sha)) {
+            if (m.get("size") instanceof Long s && s == size && m.get("sha256") instanceof String sha && Oid.isValid(sha)) {
                 return sha;
             }
         } catch (JsonException | InvalidRecordException e) {

@@ -2,7 +2,7 @@ package io.lfscloud.core.meta;
 
 import io.lfscloud.core.json.Json;
 import io.lfscloud.core.json.JsonException;
-import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.lfs.Oid;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -210,7 +210,7 @@ public record RemoteRecord(String sha256, long size, String md5, List<Place> pla
     public static RemoteRecord parse(String json, String where) throws InvalidRecordException {
         Map<String, Object> m = parseObject(json, where);
         String sha = optionalString(m, "sha256", where);
-        if (sha != null && !Oids.isValid(sha)) {
+        if (sha != null && !Oid.isValid(sha)) {
             throw new InvalidRecordException(where + ": \"sha256\" is not 64 lowercase hex digits");
         }
         if (!(m.get("size") instanceof Long size) || size < 0) {

@@ -8,7 +8,7 @@ import io.lfscloud.core.ReadAheadInputStream;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.store.BackendRegistry;
-import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
@@ -222,7 +222,7 @@ public final class Tracker {
         String sha = lower(claims.sha256());
         Path local = null;
         if (sha != null) {
-            if (!Oids.isValid(sha)) {
+            if (!Oid.isValid(sha)) {
                 throw new TrackException("--sha256 must be 64 hex digits: " + claims.sha256());
             }
             how = "SHA-256 given";
@@ -230,7 +230,7 @@ public final class Tracker {
             how = "SHA-256 known from an earlier ETag mapping";
         } else if (base.md5() != null && (sha = fromMd5Mapping(base)) != null) {
             how = "SHA-256 known from an earlier MD5 mapping";
-        } else if (storeSha256 != null && Oids.isValid(lower(storeSha256))) {
+        } else if (storeSha256 != null && Oid.isValid(lower(storeSha256))) {
             sha = lower(storeSha256);
             how = "SHA-256 reported by the store";
         } else {
