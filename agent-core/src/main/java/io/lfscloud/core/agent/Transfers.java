@@ -369,7 +369,7 @@ public final class Transfers implements AutoCloseable {
         long total = 0;
         RemoteRecord r = loc.record();
         ObjectInfo expected = r == null ? ObjectInfo.of(loc.uri(), size)
-                : new ObjectInfo(loc.uri(), size, r.etag(), r.versionId(), r.md5(), r.sha256(), null);
+                : new ObjectInfo(loc.uri(), size, r.etag(), r.versionId(), r.md5(), r.sha256().hex(), null);
         // (truncated: a fallback source writes over what a failed one left)
         try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             for (int attempt = 1; ; attempt++) {
@@ -453,7 +453,7 @@ public final class Transfers implements AutoCloseable {
     private void checkUnchanged(Oid oid, long size, Location loc) throws TransferFailure {
         RemoteRecord r = loc.record();
         if (r.size() != size) {
-            throw new TransferFailure(ErrorCode.INTERNAL, "unusable .lfs-meta record " + MetaLayout.sha256Path(oid.hex()) + ": it says "
+            throw new TransferFailure(ErrorCode.INTERNAL, "unusable .lfs-meta record " + MetaLayout.sha256Path(oid) + ": it says "
                     + r.size() + " bytes, the pointer says " + size, false, null);
         }
         if (r.versionId() != null) {

@@ -41,7 +41,7 @@ public final class RecordStore {
 
     /** The record of {@code oid} in the working tree only (the checkout git-lfs works in). */
     public Optional<RemoteRecord> findInWorkTree(Oid oid) throws IOException, InvalidRecordException {
-        String rel = MetaLayout.sha256Path(oid.hex());
+        String rel = MetaLayout.sha256Path(oid);
         Optional<String> text = SafeFiles.readRecord(workTree, rel);
         if (text.isEmpty()) {
             return Optional.empty();
@@ -54,7 +54,7 @@ public final class RecordStore {
      * whether or not the working tree has one.
      */
     public Optional<RemoteRecord> findInHistory(Oid oid) throws IOException, InvalidRecordException {
-        String rel = MetaLayout.sha256Path(oid.hex());
+        String rel = MetaLayout.sha256Path(oid);
         String commit = history().get(rel);
         if (commit == null) {
             return Optional.empty();
@@ -99,7 +99,7 @@ public final class RecordStore {
     }
 
     private static RemoteRecord checked(RemoteRecord r, Oid oid, String where) throws InvalidRecordException {
-        if (r.sha256() == null || !r.sha256().equals(oid.hex())) {
+        if (!oid.equals(r.sha256())) {
             throw new InvalidRecordException(where + ": its \"sha256\" does not match its file name");
         }
         return r;
