@@ -42,6 +42,17 @@ public final class Printable {
         return sb.toString();
     }
 
+    /**
+     * {@code text} reduced to printable ASCII for a short log line: every other character
+     * as {@code ?}, cut after {@code max} characters (marked with {@code …}); for text whose
+     * exact characters do not matter (a request quoted in an error, something sent in place
+     * of an oid).
+     */
+    public static String ascii(String text, int max) {
+        String clean = text.replaceAll("[^\\x20-\\x7e]", "?");
+        return clean.length() > max ? clean.substring(0, max) + "…" : clean;
+    }
+
     /** Whether the character at {@code i} is one a terminal would act on, or half a surrogate pair. */
     private static boolean needsEscape(String s, int i) {
         char c = s.charAt(i);

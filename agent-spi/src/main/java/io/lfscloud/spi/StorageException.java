@@ -13,29 +13,22 @@ public class StorageException extends IOException {
     /** The small closed set of things that can go wrong with a store. */
     public enum Kind {
         /** The object does not exist. */
-        NOT_FOUND(404, false),
+        NOT_FOUND(false),
         /** Credentials are missing, wrong or lack a permission. */
-        ACCESS_DENIED(403, false),
+        ACCESS_DENIED(false),
         /** Worth trying again: timeouts, dropped connections, throttling, 5xx. */
-        TRANSIENT(503, true),
+        TRANSIENT(true),
         /** The store itself cannot work as configured: no such bucket, bad endpoint, unwritable folder. */
-        MISCONFIGURED(500, false),
+        MISCONFIGURED(false),
         /** The object exists but is not what was recorded (other ETag, version or size). */
-        CHANGED(409, false),
+        CHANGED(false),
         /** The bytes read do not match the object's identity. */
-        CORRUPT(422, false);
+        CORRUPT(false);
 
-        private final int code;
         private final boolean retriable;
 
-        Kind(int code, boolean retriable) {
-            this.code = code;
+        Kind(boolean retriable) {
             this.retriable = retriable;
-        }
-
-        /** The error code reported to git-lfs, modelled on HTTP status codes. */
-        public int code() {
-            return code;
         }
 
         /** Whether trying the same operation again may succeed. */

@@ -1,17 +1,14 @@
 package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
-import io.lfscloud.core.json.Json;
 import io.lfscloud.core.json.JsonException;
-import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.lfs.Oid;
+import io.lfscloud.core.lfs.Operation;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.math.BigDecimal;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,7 +45,7 @@ public final class Agent {
     private final LineReader reader;
     private final ProtocolWriter writer;
     private final Transfers transfers;
-    private String operation;
+    private Operation operation;
     private int protocol;
     private Batches batches;
 
@@ -145,7 +142,7 @@ public final class Agent {
             Log.error(f.getMessage() + ", on message: " + abbreviate(line), t);
             Matcher m = OidInText.PATTERN.matcher(line);
             if (batches == null && m.find()) {
-                writer.send(Messages.failed(m.group(1), null, f, protocol >= 2));
+                writer.send(Reply.Complete.failed(m.group(1), null, f, protocol >= 2));
             }
             return Step.CONTINUE;
         }
@@ -162,30 +159,25 @@ public final class Agent {
      * in {@code distribution/src/bin/git-lfs-cloud}.)
      */
     private Step answeredInit(String line) {
-        Map<String, Object> msg;
+        Request request;
         try {
-            msg = Json.parseObject(line);
+            request = MessageCodec.decode(line);
         } catch (JsonException e) {
-            msg = Map.of();
+            request = null;
         }
-        Object op = msg.get("operation");
-        if (!"init".equals(msg.get("event")) || msg.containsKey("protocol") || !isOperation(op)) {
+        if (!(request instanceof Request.Init init) || init.protocol() != null) {
             Log.error("internal error: the launcher answered an init this agent does not accept: " + abbreviate(line));
             return Step.EXIT_FAILED;
         }
-        return startVersion1((String) op, msg.get("remote"), true);
-    }
-
-    private static boolean isOperation(Object op) {
-        return "upload".equals(op) || "download".equals(op);
+        return startVersion1(init.operation(), init.remote(), true);
     }
 
     /** Version 1: no negotiation, an empty confirmation (unless the launcher already sent it). */
-    private Step startVersion1(String op, Object remote, boolean answered) {
+    private Step startVersion1(Operation op, String remote, boolean answered) {
         operation = op;
         protocol = 1;
         if (!answered) {
-            writer.sendRaw("{}");
+            writer.send(Reply.InitReply.VERSION_1);
         }
         Log.trace("initialised for " + operation + " (protocol 1" + (answered ? ", answered by the launcher" : "")
                 + "), remote " + forTrace(remote));
@@ -193,9 +185,9 @@ public final class Agent {
     }
 
     private Step handle(String line) {
-        Map<String, Object> msg;
+        Request request;
         try {
-            msg = Json.parseObject(line);
+            request = MessageCodec.decode(line);
         } catch (JsonException e) {
             Log.error("ignoring a malformed message (" + e.getMessage() + "): " + abbreviate(line));
             Matcher m = OidInText.PATTERN.matcher(line);
@@ -204,91 +196,76 @@ public final class Agent {
             }
             return Step.CONTINUE;
         }
-        Object event = msg.get("event");
-        if (!(event instanceof String name)) {
-            reject(msg, "message without an \"event\"");
-            return Step.CONTINUE;
-        }
-        switch (name) {
-            case "init":
-                return init(msg);
-            case "upload":
-            case "download":
-                transfer(name, msg);
-                return Step.CONTINUE;
-            case "batch-header":
-            case "batch-footer":
+        switch (request) {
+            case Request.Init init -> {
+                return operation != null ? initTwice() : init(init);
+            }
+            case Request.InvalidInit init -> {
+                return operation != null ? initTwice() : initError(init.problem());
+            }
+            case Request.Transfer t -> transfer(t);
+            case Request.BatchHeader h -> {
                 if (batches == null) {
-                    Log.error("ignoring " + name + ": the session is not in batch mode");
-                } else if (name.equals("batch-header")) {
-                    batches.header(msg);
+                    notBatchMode("batch-header");
                 } else {
-                    batches.footer(msg);
+                    batches.header(h);
                 }
-                return Step.CONTINUE;
-            case "terminate":
+            }
+            case Request.BatchFooter f -> {
+                if (batches == null) {
+                    notBatchMode("batch-footer");
+                } else {
+                    batches.footer(f);
+                }
+            }
+            case Request.Terminate t -> {
                 Log.trace("terminate received, exiting");
                 return Step.EXIT_OK;
-            default:
-                reject(msg, "unknown event \"" + abbreviate(name) + "\"");
-                return Step.CONTINUE;
+            }
+            case Request.Invalid invalid -> reject(invalid);
         }
+        return Step.CONTINUE;
+    }
+
+    private static void notBatchMode(String event) {
+        Log.error("ignoring " + event + ": the session is not in batch mode");
     }
 
     // ------------------------------------------------------------------ init
 
-    private Step init(Map<String, Object> msg) {
-        if (operation != null) {
-            Log.error("ignoring a second init message");
-            writer.send(Map.of("error", Messages.error(400, "init received twice", null)));
-            return Step.CONTINUE;
+    private Step initTwice() {
+        Log.error("ignoring a second init message");
+        writer.send(new Reply.SessionError(new Reply.ErrorInfo(ErrorCode.BAD_REQUEST, "init received twice", null)));
+        return Step.CONTINUE;
+    }
+
+    private Step init(Request.Init init) {
+        if (init.protocol() == null) {
+            return startVersion1(init.operation(), init.remote(), false);
         }
-        Object op = msg.get("operation");
-        if (!isOperation(op)) {
-            return initError("init has no valid \"operation\" (upload or download): " + abbreviate(String.valueOf(op)));
-        }
-        Object offered = msg.get("protocol");
-        if (offered == null) {
-            return startVersion1((String) op, msg.get("remote"), false);
-        }
-        if (!(offered instanceof Long version) || version < 1) {
-            return initError("init has an invalid \"protocol\": " + abbreviate(String.valueOf(offered)));
-        }
-        Object modeValue = msg.get("concurrencyMode");
-        String mode;
-        if (version == 1) {
-            mode = "basic";
-        } else if (modeValue == null || "basic".equals(modeValue)) {
-            mode = "basic";
-        } else if ("batch".equals(modeValue) || "any".equals(modeValue)) {
-            mode = "batch";
-        } else {
-            return initError("init has an unknown \"concurrencyMode\": " + abbreviate(String.valueOf(modeValue))
-                    + " (basic, batch or any)");
-        }
-        operation = (String) op;
+        long version = init.protocol();
+        Request.ConcurrencyMode mode = version == 1 || init.mode() == null || init.mode() == Request.ConcurrencyMode.BASIC
+                ? Request.ConcurrencyMode.BASIC : Request.ConcurrencyMode.BATCH;
+        operation = init.operation();
         protocol = version == 1 ? 1 : 2; // a higher version offered: answer the highest we speak
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("protocol", (long) protocol);
-        if (protocol == 2) {
-            reply.put("concurrencyMode", mode);
+        if (mode == Request.ConcurrencyMode.BATCH) {
+            batches = new Batches(operation, transfers, writer, concurrency(init.concurrentTransfers()));
         }
-        if (mode.equals("batch")) {
-            batches = new Batches(operation, transfers, writer, concurrency(msg.get("concurrenttransfers")));
-        }
-        writer.send(reply);
-        Log.trace("initialised for " + operation + " (protocol " + protocol + ", " + mode + "), remote " + forTrace(msg.get("remote")));
+        writer.send(new Reply.InitReply(protocol, protocol == 2 ? mode : null));
+        Log.trace("initialised for " + operation + " (protocol " + protocol + ", " + mode.wireName() + "), remote "
+                + forTrace(init.remote()));
         return Step.CONTINUE;
     }
 
     private Step initError(String problem) {
         Log.error(problem);
-        writer.send(Map.of("error", Messages.error(32, problem, null)));
+        writer.send(new Reply.SessionError(new Reply.ErrorInfo(ErrorCode.INIT_FAILED, problem, null)));
         return Step.EXIT_FAILED;
     }
 
-    private static int concurrency(Object requested) {
-        if (requested instanceof Long n && n >= 1) {
+    private static int concurrency(Long requested) {
+        if (requested != null && requested >= 1) {
+            long n = requested;
             return (int) Math.min(n, MAX_CONCURRENCY);
         }
         return 8; // git-lfs's default lfs.concurrenttransfers
@@ -296,32 +273,29 @@ public final class Agent {
 
     // ------------------------------------------------------------- transfers
 
-    private void transfer(String event, Map<String, Object> msg) {
-        Object oidValue = msg.get("oid");
-        if (!(oidValue instanceof String oid)) {
-            reject(msg, event + " request without an \"oid\"");
-            return;
-        }
+    private void transfer(Request.Transfer request) {
         if (batches != null) {
-            batches.item(event, oid, msg);
+            batches.item(request);
             return;
         }
+        String oid = request.oid();
+        Operation event = request.operation();
         try {
             if (operation == null) {
                 throw TransferFailure.badRequest(event + " request before init");
             }
-            if (!operation.equals(event)) {
+            if (operation != event) {
                 throw TransferFailure.badRequest(event + " request to an agent started for " + operation);
             }
-            long size = size(msg);
-            ProgressReporter progress = new ProgressReporter(writer, oid, size);
-            if (event.equals("download")) {
-                Path file = transfers.download(oid, size, progress);
-                writer.send(Messages.complete(oid, null, file.toAbsolutePath().toString()));
+            long size = request.size().require();
+            Oid id = requireOid(oid);
+            ProgressReporter progress = new ProgressReporter(writer, id, size);
+            if (event == Operation.DOWNLOAD) {
+                Path file = transfers.download(id, size, progress);
+                writer.send(Reply.Complete.done(oid, null, file.toAbsolutePath().toString()));
             } else {
-                Object path = msg.get("path");
-                transfers.upload(oid, size, path instanceof String p ? p : null, progress);
-                writer.send(Messages.complete(oid, null, null));
+                transfers.upload(id, size, request.path(), progress);
+                writer.send(Reply.Complete.done(oid, null, null));
             }
         } catch (TransferFailure f) {
             fail(oid, null, f);
@@ -331,31 +305,25 @@ public final class Agent {
         }
     }
 
-    /** The request's {@code size}: a whole, non-negative number of bytes. */
-    static long size(Map<String, Object> msg) throws TransferFailure {
-        Object size = msg.get("size");
-        if (size instanceof Long l && l >= 0) {
-            return l;
+    /** The oid a request names, parsed: the protocol's boundary, where an oid is checked once. */
+    static Oid requireOid(String oid) throws TransferFailure {
+        if (!Oid.isValid(oid)) {
+            throw TransferFailure.badRequest(Oid.problem(oid));
         }
-        if (size instanceof BigDecimal) {
-            throw TransferFailure.badRequest("\"size\" is not a whole number of bytes: " + size);
-        }
-        throw TransferFailure.badRequest(size == null ? "request without a \"size\""
-                : "invalid \"size\": " + abbreviate(String.valueOf(size)));
+        return Oid.parse(oid);
     }
 
     private void fail(String oid, String bid, TransferFailure f) {
-        Log.error(Oids.shortForm(oid) + ": " + f.getMessage(), f.getCause());
-        writer.send(Messages.failed(oid, bid, f, protocol >= 2));
+        Log.error(Oid.shortForm(oid) + ": " + f.getMessage(), f.getCause());
+        writer.send(Reply.Complete.failed(oid, bid, f, protocol >= 2));
     }
 
     /** A message that cannot be served: answered if it names an oid, else only reported. */
-    private void reject(Map<String, Object> msg, String problem) {
-        Object oid = msg.get("oid");
-        if (oid instanceof String s) {
-            fail(s, msg.get("bid") instanceof String b ? b : null, TransferFailure.badRequest(problem));
+    private void reject(Request.Invalid invalid) {
+        if (invalid.oid() != null) {
+            fail(invalid.oid(), invalid.bid(), TransferFailure.badRequest(invalid.problem()));
         } else {
-            Log.error("ignoring " + problem);
+            Log.error("ignoring " + invalid.problem());
         }
     }
 
@@ -363,7 +331,7 @@ public final class Agent {
      * The remote git-lfs names, as the trace may show it: without the credentials a URL can
      * carry ({@code https://user:token@host/…} shows as {@code https://<redacted>@host/…}).
      */
-    static String forTrace(Object remote) {
+    static String forTrace(String remote) {
         String s = String.valueOf(remote);
         int start = s.indexOf("://") + 3;
         if (start >= 3) {
@@ -380,7 +348,6 @@ public final class Agent {
     }
 
     static String abbreviate(String s) {
-        String clean = s.replaceAll("[^\\x20-\\x7e]", "?");
-        return clean.length() > 120 ? clean.substring(0, 120) + "…" : clean;
+        return MessageCodec.quote(s);
     }
 }

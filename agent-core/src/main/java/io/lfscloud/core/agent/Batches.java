@@ -1,7 +1,8 @@
 package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
-import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.lfs.Oid;
+import io.lfscloud.core.lfs.Operation;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,14 +56,14 @@ final class Batches {
         }
     }
 
-    private final String operation;
+    private final Operation operation;
     private final Transfers transfers;
     private final ProtocolWriter writer;
     private final Semaphore permits;
     private final Map<String, Batch> open = new LinkedHashMap<>();
     private final List<Thread> running = new ArrayList<>();
 
-    Batches(String operation, Transfers transfers, ProtocolWriter writer, int concurrency) {
+    Batches(Operation operation, Transfers transfers, ProtocolWriter writer, int concurrency) {
         this.operation = operation;
         this.transfers = transfers;
         this.writer = writer;
@@ -71,13 +72,14 @@ final class Batches {
 
     // ------------------------------------------------------------- definition
 
-    void header(Map<String, Object> msg) {
-        if (!(msg.get("bid") instanceof String bid) || bid.isEmpty()) {
+    void header(Request.BatchHeader header) {
+        String bid = header.bid();
+        if (bid == null || bid.isEmpty()) {
             Log.error("ignoring a batch-header without a \"bid\"");
             return;
         }
-        Long count = count(msg, "objectsCount");
-        Long size = count(msg, "totalSize") != null ? count(msg, "totalSize") : count(msg, "size");
+        Long count = header.objectsCount();
+        Long size = header.totalSize();
         Batch b = new Batch(bid, count == null ? -1 : count, size == null ? -1 : size);
         if (count == null || size == null) {
             b.inconsistent("batch-header needs \"objectsCount\" and \"totalSize\" as whole numbers");
@@ -92,27 +94,28 @@ final class Batches {
     }
 
     /** An upload or download item; answered at once when it belongs to no open batch. */
-    void item(String event, String oid, Map<String, Object> msg) {
-        Object bidValue = msg.get("bid");
-        String bid = bidValue instanceof String s ? s : null;
+    void item(Request.Transfer request) {
+        Operation event = request.operation();
+        String oid = request.oid();
+        String bid = request.bid();
         Batch b = bid == null ? null : open.get(bid);
         if (b == null) {
             TransferFailure f = TransferFailure.badRequest(bid == null ? event + " item without a \"bid\" in batch mode"
                     : event + " item for unknown batch \"" + bid + "\" (no open batch-header)");
-            Log.error(Oids.shortForm(oid) + ": " + f.getMessage());
-            writer.send(Messages.failed(oid, bid, f, true));
+            Log.error(Oid.shortForm(oid) + ": " + f.getMessage());
+            writer.send(Reply.Complete.failed(oid, bid, f, true));
             return;
         }
         TransferFailure refusal = null;
         long size = -1;
-        String path = msg.get("path") instanceof String p ? p : null;
+        String path = request.path();
         try {
-            size = Agent.size(msg);
-            if (!operation.equals(event)) {
+            size = request.size().require();
+            if (operation != event) {
                 throw TransferFailure.badRequest(event + " item in a session started for " + operation);
             }
             if (!b.oids.add(oid)) {
-                throw TransferFailure.badRequest("oid " + Oids.shortForm(oid) + " appears twice in batch \"" + bid + "\"");
+                throw TransferFailure.badRequest("oid " + Oid.shortForm(oid) + " appears twice in batch \"" + bid + "\"");
             }
         } catch (TransferFailure f) {
             refusal = f;
@@ -124,14 +127,14 @@ final class Batches {
         }
     }
 
-    void footer(Map<String, Object> msg) {
-        Batch b = msg.get("bid") instanceof String bid ? open.remove(bid) : null;
+    void footer(Request.BatchFooter footer) {
+        Batch b = footer.bid() != null ? open.remove(footer.bid()) : null;
         if (b == null) {
-            Log.error("ignoring a batch-footer for no open batch: " + msg.get("bid"));
+            Log.error("ignoring a batch-footer for no open batch: " + footer.bid());
             return;
         }
-        Long count = count(msg, "objectsCount");
-        Long size = count(msg, "totalSize") != null ? count(msg, "totalSize") : count(msg, "size");
+        Long count = footer.objectsCount();
+        Long size = footer.totalSize();
         if (count == null || count != b.declaredCount || size == null || size != b.declaredSize) {
             b.inconsistent("batch-footer of \"" + b.bid + "\" disagrees with its header ("
                     + count + " objects/" + size + " bytes vs " + b.declaredCount + "/" + b.declaredSize + ")");
@@ -141,11 +144,6 @@ final class Batches {
             b.inconsistent("batch \"" + b.bid + "\" declares " + b.declaredSize + " bytes but its items add up to " + b.itemSize);
         }
         start(b);
-    }
-
-    private static Long count(Map<String, Object> msg, String field) {
-        Object v = msg.get(field);
-        return v instanceof Long l && l >= 0 ? l : null;
     }
 
     /**
@@ -182,11 +180,11 @@ final class Batches {
             Log.error("refusing batch \"" + b.bid + "\": " + b.inconsistency);
             TransferFailure f = TransferFailure.badRequest("batch refused: " + b.inconsistency);
             for (Item item : b.items) {
-                writer.send(Messages.failed(item.oid(), b.bid, f, true));
+                writer.send(Reply.Complete.failed(item.oid(), b.bid, f, true));
                 progress.itemDone(Math.max(item.size(), 0), 0);
             }
             progress.end();
-            writer.send(Messages.batchComplete(b.bid, f));
+            writer.send(new Reply.BatchComplete(b.bid, Reply.ErrorInfo.of(f, true)));
             return;
         }
         CountDownLatch done = new CountDownLatch(b.items.size());
@@ -224,7 +222,7 @@ final class Batches {
             return;
         }
         progress.end();
-        writer.send(Messages.batchComplete(b.bid, null));
+        writer.send(new Reply.BatchComplete(b.bid, null));
     }
 
     private void transfer(String bid, Item item, BatchProgress progress) {
@@ -241,14 +239,15 @@ final class Batches {
             if (item.refusal() != null) {
                 throw item.refusal();
             }
+            Oid oid = Agent.requireOid(item.oid());
             String path = null;
-            if (operation.equals("download")) {
-                Path file = transfers.download(item.oid(), item.size(), itemProgress);
+            if (operation == Operation.DOWNLOAD) {
+                Path file = transfers.download(oid, item.size(), itemProgress);
                 path = file.toAbsolutePath().toString();
             } else {
-                transfers.upload(item.oid(), item.size(), item.path(), itemProgress);
+                transfers.upload(oid, item.size(), item.path(), itemProgress);
             }
-            writer.send(Messages.complete(item.oid(), bid, path));
+            writer.send(Reply.Complete.done(item.oid(), bid, path));
         } catch (TransferFailure f) {
             failed(bid, item, f);
         } catch (Throwable t) {
@@ -264,8 +263,8 @@ final class Batches {
     }
 
     private void failed(String bid, Item item, TransferFailure f) {
-        Log.error(Oids.shortForm(item.oid()) + ": " + f.getMessage(), f.getCause());
-        writer.send(Messages.failed(item.oid(), bid, f, true));
+        Log.error(Oid.shortForm(item.oid()) + ": " + f.getMessage(), f.getCause());
+        writer.send(Reply.Complete.failed(item.oid(), bid, f, true));
     }
 
     /**
@@ -288,7 +287,7 @@ final class Batches {
         }
 
         synchronized void begin() {
-            writer.send(Messages.progress("bid", bid, 0, 0));
+            writer.send(new Reply.BatchProgress(bid, 0, 0));
             lastTime = System.nanoTime();
         }
 
@@ -313,7 +312,7 @@ final class Batches {
             if (soFar <= lastSent || (!force && now - lastTime < ProgressReporter.INTERVAL_NANOS)) {
                 return;
             }
-            writer.send(Messages.progress("bid", bid, soFar, soFar - lastSent));
+            writer.send(new Reply.BatchProgress(bid, soFar, soFar - lastSent));
             lastSent = soFar;
             lastTime = now;
         }

@@ -1,5 +1,7 @@
 package io.lfscloud.core.agent;
 
+import io.lfscloud.core.lfs.Oid;
+
 /**
  * Turns running totals into {@code progress} messages for one object: the first one as
  * soon as any byte has moved (git-lfs holds its other workers back until it sees
@@ -11,13 +13,13 @@ final class ProgressReporter implements Progress {
     static final long INTERVAL_NANOS = 100_000_000L;
 
     private final ProtocolWriter writer;
-    private final String oid;
+    private final Oid oid;
     private final long size;
     private long lastSent;
     private long lastTime;
     private boolean sentAny;
 
-    ProgressReporter(ProtocolWriter writer, String oid, long size) {
+    ProgressReporter(ProtocolWriter writer, Oid oid, long size) {
         this.writer = writer;
         this.oid = oid;
         this.size = size;
@@ -33,7 +35,7 @@ final class ProgressReporter implements Progress {
         if (!due || (bytesSoFar == 0 && size > 0)) {
             return;
         }
-        writer.send(Messages.progress("oid", oid, bytesSoFar, bytesSoFar - lastSent));
+        writer.send(new Reply.ObjectProgress(oid.hex(), bytesSoFar, bytesSoFar - lastSent));
         lastSent = bytesSoFar;
         lastTime = now;
         sentAny = true;

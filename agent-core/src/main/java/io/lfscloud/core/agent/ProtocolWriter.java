@@ -1,11 +1,8 @@
 package io.lfscloud.core.agent;
 
-import io.lfscloud.core.json.Json;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 /**
  * The only writer of the protocol stream (stdout, or the descriptor the launcher moved it
@@ -23,14 +20,11 @@ final class ProtocolWriter {
     }
 
     /** Sends one message. */
-    void send(Map<String, ?> message) {
-        StringBuilder sb = new StringBuilder(160);
-        Json.write(message, sb);
-        sendRaw(sb.toString());
+    void send(Reply message) {
+        sendLine(MessageCodec.encode(message));
     }
 
-    /** Sends a line that is already one valid JSON value. */
-    synchronized void sendRaw(String json) {
+    private synchronized void sendLine(String json) {
         if (failure != null) {
             return;
         }

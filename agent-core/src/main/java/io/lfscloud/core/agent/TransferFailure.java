@@ -11,23 +11,20 @@ import io.lfscloud.spi.StorageException;
  */
 public final class TransferFailure extends Exception {
 
-    /** The request itself is wrong (bad oid, missing field). */
-    public static final int BAD_REQUEST = 400;
-
     /** Longest description of an unexpected failure sent to git-lfs (its trace has the rest). */
     private static final int MAX_DETAIL = 300;
 
-    private final int code;
+    private final ErrorCode code;
     private final boolean retriable;
 
-    public TransferFailure(int code, String message, boolean retriable, Throwable cause) {
+    public TransferFailure(ErrorCode code, String message, boolean retriable, Throwable cause) {
         super(Printable.escape(message), cause);
-        this.code = code;
+        this.code = java.util.Objects.requireNonNull(code, "code");
         this.retriable = retriable;
     }
 
     public static TransferFailure badRequest(String message) {
-        return new TransferFailure(BAD_REQUEST, message, false, null);
+        return new TransferFailure(ErrorCode.BAD_REQUEST, message, false, null);
     }
 
     /**
@@ -41,18 +38,17 @@ public final class TransferFailure extends Exception {
             case StackOverflowError e -> "stack overflow (" + e + ")";
             default -> String.valueOf(t);
         };
-        what = what.replaceAll("\\p{Cntrl}", "?");
         if (what.length() > MAX_DETAIL) {
-            what = what.substring(0, MAX_DETAIL) + "…";
+            what = what.substring(0, MAX_DETAIL) + "…"; // escaped with the rest by the constructor
         }
-        return new TransferFailure(500, "internal error: " + what, false, t);
+        return new TransferFailure(ErrorCode.INTERNAL, "internal error: " + what, false, t);
     }
 
     public static TransferFailure of(StorageException e) {
-        return new TransferFailure(e.kind().code(), e.getMessage(), e.kind().retriable(), e);
+        return new TransferFailure(ErrorCode.of(e.kind()), e.getMessage(), e.kind().retriable(), e);
     }
 
-    public int code() {
+    public ErrorCode code() {
         return code;
     }
 

@@ -4,6 +4,8 @@ import io.lfscloud.core.Log;
 import io.lfscloud.core.ReadAheadInputStream;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
+import io.lfscloud.core.lfs.LfsPointer;
+import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.core.meta.InvalidRecordException;
 import io.lfscloud.core.meta.MetaLayout;
 import io.lfscloud.core.meta.RecordStore;
@@ -11,7 +13,6 @@ import io.lfscloud.core.meta.RemoteRecord;
 import io.lfscloud.core.policy.UrlPolicy;
 import io.lfscloud.core.policy.UrlRefusedException;
 import io.lfscloud.core.plugin.BackendRegistry;
-import io.lfscloud.core.store.Oids;
 import io.lfscloud.core.store.StoreLayout;
 import io.lfscloud.core.temp.TempFiles;
 import io.lfscloud.spi.ObjectInfo;
@@ -58,9 +59,9 @@ public final class Transfers implements AutoCloseable {
         static final String PREFIX = "lfs-cloud-";
         static final String SUFFIX = ".part";
 
-        static Path create(Path dir, String oid) throws IOException {
+        static Path create(Path dir, Oid oid) throws IOException {
             TempFiles.sweep(dir, PREFIX, SUFFIX);
-            return TempFiles.create(dir, PREFIX + oid.substring(0, 16), SUFFIX);
+            return TempFiles.create(dir, PREFIX + oid.hex().substring(0, 16), SUFFIX);
         }
     }
 
@@ -96,7 +97,7 @@ public final class Transfers implements AutoCloseable {
             try {
                 repository = Repository.open(workingDir);
             } catch (IOException e) {
-                throw new TransferFailure(500, e.getMessage(), false, e);
+                throw new TransferFailure(ErrorCode.INTERNAL, e.getMessage(), false, e);
             }
         }
         return repository;
@@ -128,21 +129,21 @@ public final class Transfers implements AutoCloseable {
      * that the object is tracked in place. A record that cannot be used is not a reason to
      * fail other work: it is returned as a problem, and the store is tried instead.
      */
-    private WorkTreeRecord workTreeRecord(String oid, long size) throws TransferFailure {
+    private WorkTreeRecord workTreeRecord(Oid oid, long size) throws TransferFailure {
         RemoteRecord r;
         try {
             r = records().findInWorkTree(oid).orElse(null);
         } catch (InvalidRecordException e) {
             return new WorkTreeRecord(null, null, e.getMessage());
         } catch (IOException e) {
-            return new WorkTreeRecord(null, null, "cannot read the record of " + Oids.shortForm(oid) + ": " + describe(e));
+            return new WorkTreeRecord(null, null, "cannot read the record of " + oid.shortForm() + ": " + describe(e));
         }
         if (r == null) {
             return new WorkTreeRecord(null, null, null);
         }
         if (!checkoutHasPointer(r, oid, size)) {
             // a record whose path holds no pointer to the object in this checkout is only a fallback
-            Log.trace(Oids.shortForm(oid) + ": no path of its record holds its pointer in this checkout;"
+            Log.trace(oid.shortForm() + ": no path of its record holds its pointer in this checkout;"
                     + " the record is a fallback after the store");
             return new WorkTreeRecord(null, r, null);
         }
@@ -162,10 +163,9 @@ public final class Transfers implements AutoCloseable {
      * a record counts as the checkout's own word only where the checkout tracks that file.
      * Compared by blob id (the canonical pointer's), so nothing is read but the index entries.
      */
-    private boolean checkoutHasPointer(RemoteRecord r, String oid, long size) throws TransferFailure {
+    private boolean checkoutHasPointer(RemoteRecord r, Oid oid, long size) throws TransferFailure {
         Map<String, String> index = indexBlobs();
-        byte[] pointer = ("version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize " + size + "\n")
-                .getBytes(StandardCharsets.US_ASCII);
+        byte[] pointer = new LfsPointer(oid, size).bytes();
         for (RemoteRecord.Place p : r.places()) {
             String blob = p.path() == null ? null : index.get(p.path());
             if (blob != null && blob.equals(blobId(pointer, blob.length() == 64 ? "SHA-256" : "SHA-1"))) {
@@ -215,11 +215,11 @@ public final class Transfers implements AutoCloseable {
      * A record of {@code oid} found only in history (another branch, a commit not checked
      * out): whoever could push any ref wrote it, so it is tried only after the store.
      */
-    private Optional<RemoteRecord> historyRecord(String oid) {
+    private Optional<RemoteRecord> historyRecord(Oid oid) {
         try {
             return records().findInHistory(oid);
         } catch (InvalidRecordException | IOException | TransferFailure e) {
-            Log.trace("record of " + Oids.shortForm(oid) + " in history not usable: " + e.getMessage());
+            Log.trace("record of " + oid.shortForm() + " in history not usable: " + e.getMessage());
             return Optional.empty();
         }
     }
@@ -231,7 +231,7 @@ public final class Transfers implements AutoCloseable {
             UrlPolicy.checkFollow(r.url(), repo.backendConfig());
             return new Location(r.url(), registry().backendFor(r.url(), repo.backendConfig()), r);
         } catch (UrlRefusedException e) {
-            throw new TransferFailure(403, e.getMessage(), false, e);
+            throw new TransferFailure(ErrorCode.FORBIDDEN, e.getMessage(), false, e);
         } catch (StorageException e) {
             throw TransferFailure.of(e);
         }
@@ -243,11 +243,11 @@ public final class Transfers implements AutoCloseable {
     }
 
     /** The object's content-addressed place in the repository's store. */
-    private Location store(String oid) throws TransferFailure {
+    private Location store(Oid oid) throws TransferFailure {
         Repository repo = repository();
         Optional<String> setting = repo.setting("lfs-cloud.store");
         if (setting.isEmpty() || setting.get().isBlank()) {
-            throw new TransferFailure(StorageException.Kind.MISCONFIGURED.code(),
+            throw new TransferFailure(ErrorCode.of(StorageException.Kind.MISCONFIGURED),
                     "no store configured: run 'git lfs-cloud install --store <url>' (or 'git config lfs-cloud.store <url>'),"
                             + " or commit lfs-cloud.store in " + Repository.SHARED_CONFIG, false, null);
         }
@@ -257,7 +257,7 @@ public final class Transfers implements AutoCloseable {
             UrlPolicy.checkStore(uri, repo.backendConfig());
             return new Location(uri, registry().backendFor(uri, repo.backendConfig()), null);
         } catch (UrlRefusedException e) {
-            throw new TransferFailure(403, e.getMessage(), false, e);
+            throw new TransferFailure(ErrorCode.FORBIDDEN, e.getMessage(), false, e);
         } catch (StorageException e) {
             throw TransferFailure.of(e);
         }
@@ -277,8 +277,7 @@ public final class Transfers implements AutoCloseable {
      * and SHA-256 while the bytes stream in. The file is handed over to git-lfs; on
      * failure it is deleted.
      */
-    public Path download(String oid, long size, Progress progress) throws TransferFailure {
-        requireOid(oid);
+    public Path download(Oid oid, long size, Progress progress) throws TransferFailure {
         if (size < 0) {
             throw TransferFailure.badRequest("invalid size " + size);
         }
@@ -289,7 +288,7 @@ public final class Transfers implements AutoCloseable {
             Files.createDirectories(tmpDir);
             tmp = TempNames.create(tmpDir, oid);
         } catch (IOException e) {
-            throw new TransferFailure(500, "cannot create a temp file in " + tmpDir + ": " + describe(e), false, e);
+            throw new TransferFailure(ErrorCode.INTERNAL, "cannot create a temp file in " + tmpDir + ": " + describe(e), false, e);
         }
         boolean ok = false;
         try {
@@ -315,7 +314,7 @@ public final class Transfers implements AutoCloseable {
      *
      * @param tracked the checkout's record, which is not its own word here: unusable, or only a fallback
      */
-    private void fetchFromStoreOrHistory(String oid, long size, Path tmp, Progress progress, WorkTreeRecord tracked)
+    private void fetchFromStoreOrHistory(Oid oid, long size, Path tmp, Progress progress, WorkTreeRecord tracked)
             throws TransferFailure {
         String recordProblem = tracked.problem();
         if (recordProblem != null) {
@@ -332,13 +331,13 @@ public final class Transfers implements AutoCloseable {
             fetchFrom(store(oid), oid, size, tmp, progress);
         } catch (TransferFailure fromStore) {
             if (recordProblem != null) {
-                throw new TransferFailure(500, "unusable .lfs-meta record: " + recordProblem, false, fromStore);
+                throw new TransferFailure(ErrorCode.INTERNAL, "unusable .lfs-meta record: " + recordProblem, false, fromStore);
             }
             Optional<RemoteRecord> r = hasStore() ? fallbackRecord(oid, tracked) : Optional.empty();
             if (r.isEmpty()) {
                 throw fromStore;
             }
-            Log.trace(Oids.shortForm(oid) + " not from the store (" + fromStore.getMessage() + "); trying its record at "
+            Log.trace(oid.shortForm() + " not from the store (" + fromStore.getMessage() + "); trying its record at "
                     + r.get().url());
             try {
                 fetchFrom(remote(r.get()), oid, size, tmp, progress);
@@ -352,25 +351,25 @@ public final class Transfers implements AutoCloseable {
     }
 
     /** The record to try after the store: the checkout's unbacked one, else one from history. */
-    private Optional<RemoteRecord> fallbackRecord(String oid, WorkTreeRecord tracked) {
+    private Optional<RemoteRecord> fallbackRecord(Oid oid, WorkTreeRecord tracked) {
         return tracked.fallback() != null ? Optional.of(tracked.fallback()) : historyRecord(oid);
     }
 
-    private void fetchFrom(Location loc, String oid, long size, Path tmp, Progress progress) throws TransferFailure {
+    private void fetchFrom(Location loc, Oid oid, long size, Path tmp, Progress progress) throws TransferFailure {
         if (loc.record() != null) {
             checkUnchanged(oid, size, loc);
         }
         fetchVerified(oid, size, loc, tmp, progress);
     }
 
-    private void fetchVerified(String oid, long size, Location loc, Path tmp, Progress progress)
+    private void fetchVerified(Oid oid, long size, Location loc, Path tmp, Progress progress)
             throws TransferFailure {
         MessageDigest sha = sha256();
         byte[] buf = new byte[(int) Math.max(8192, Math.min(BUFFER_SIZE, size))];
         long total = 0;
         RemoteRecord r = loc.record();
         ObjectInfo expected = r == null ? ObjectInfo.of(loc.uri(), size)
-                : new ObjectInfo(loc.uri(), size, r.etag(), r.versionId(), r.md5(), r.sha256(), null);
+                : new ObjectInfo(loc.uri(), size, r.etag(), r.versionId(), r.md5(), r.sha256().hex(), null);
         // (truncated: a fallback source writes over what a failed one left)
         try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             for (int attempt = 1; ; attempt++) {
@@ -394,23 +393,23 @@ public final class Transfers implements AutoCloseable {
                     }
                     retryPause(oid, attempt, e);
                 } catch (TempWriteFailure e) {
-                    throw new TransferFailure(507, "cannot write " + tmp + ": " + describe(e.getCause()), false, e);
+                    throw new TransferFailure(ErrorCode.INSUFFICIENT_STORAGE, "cannot write " + tmp + ": " + describe(e.getCause()), false, e);
                 } catch (IOException e) {
                     // a failed read from the store: a dropped connection or similar
                     if (attempt >= attempts) {
-                        throw new TransferFailure(503, "reading " + loc.uri() + " failed: " + describe(e), true, e);
+                        throw new TransferFailure(ErrorCode.UNAVAILABLE, "reading " + loc.uri() + " failed: " + describe(e), true, e);
                     }
                     retryPause(oid, attempt, e);
                 }
             }
         } catch (IOException e) {
-            throw new TransferFailure(507, "cannot write " + tmp + ": " + describe(e), false, e);
+            throw new TransferFailure(ErrorCode.INSUFFICIENT_STORAGE, "cannot write " + tmp + ": " + describe(e), false, e);
         }
         if (total != size) {
             throw corrupt(oid, loc, "it has " + total + " bytes, its pointer says " + size);
         }
         String actual = HexFormat.of().formatHex(sha.digest());
-        if (!actual.equals(oid)) {
+        if (!actual.equals(oid.hex())) {
             throw corrupt(oid, loc, "its content hashes to " + actual);
         }
         progress.report(total);
@@ -437,13 +436,13 @@ public final class Transfers implements AutoCloseable {
         }
     }
 
-    private static TransferFailure corrupt(String oid, Location loc, String what) {
+    private static TransferFailure corrupt(Oid oid, Location loc, String what) {
         if (loc.record() != null) {
-            return new TransferFailure(StorageException.Kind.CHANGED.code(), "remote object " + loc.describe()
+            return new TransferFailure(ErrorCode.CHANGED, "remote object " + loc.describe()
                     + " no longer has the content tracked as " + oid + ": " + what
                     + "; run 'git lfs-cloud verify' and track it again", false, null);
         }
-        return new TransferFailure(StorageException.Kind.CORRUPT.code(),
+        return new TransferFailure(ErrorCode.CORRUPT,
                 "object " + oid + " in the store is corrupt: " + what + " (" + loc.uri() + ")", false, null);
     }
 
@@ -451,10 +450,10 @@ public final class Transfers implements AutoCloseable {
      * A remote-tracked object must still be what was tracked: same size and, unless the
      * record pins a version (then the backend reads that version), same ETag.
      */
-    private void checkUnchanged(String oid, long size, Location loc) throws TransferFailure {
+    private void checkUnchanged(Oid oid, long size, Location loc) throws TransferFailure {
         RemoteRecord r = loc.record();
         if (r.size() != size) {
-            throw new TransferFailure(500, "unusable .lfs-meta record " + MetaLayout.sha256Path(oid) + ": it says "
+            throw new TransferFailure(ErrorCode.INTERNAL, "unusable .lfs-meta record " + MetaLayout.sha256Path(oid) + ": it says "
                     + r.size() + " bytes, the pointer says " + size, false, null);
         }
         if (r.versionId() != null) {
@@ -465,7 +464,7 @@ public final class Transfers implements AutoCloseable {
             now = statWithRetries(oid, loc);
         } catch (StorageException e) {
             if (e.kind() == StorageException.Kind.NOT_FOUND) {
-                throw new TransferFailure(404, "remote object " + loc.describe() + " is gone: " + e.getMessage(), false, e);
+                throw new TransferFailure(ErrorCode.NOT_FOUND, "remote object " + loc.describe() + " is gone: " + e.getMessage(), false, e);
             }
             throw TransferFailure.of(e);
         }
@@ -477,13 +476,13 @@ public final class Transfers implements AutoCloseable {
             changes.add("ETag was \"" + r.etag() + "\", is \"" + now.etag() + "\"");
         }
         if (!changes.isEmpty()) {
-            throw new TransferFailure(StorageException.Kind.CHANGED.code(), "remote object " + loc.describe()
+            throw new TransferFailure(ErrorCode.CHANGED, "remote object " + loc.describe()
                     + " changed since it was tracked: " + String.join("; ", changes)
                     + " (run 'git lfs-cloud verify'; track it again to accept the new content)", false, null);
         }
     }
 
-    private ObjectInfo statWithRetries(String oid, Location loc) throws StorageException, TransferFailure {
+    private ObjectInfo statWithRetries(Oid oid, Location loc) throws StorageException, TransferFailure {
         for (int attempt = 1; ; attempt++) {
             try {
                 return loc.backend().stat(loc.uri());
@@ -499,8 +498,7 @@ public final class Transfers implements AutoCloseable {
     // ----------------------------------------------------------------- upload
 
     /** Uploads the file at {@code path}, which git-lfs says holds object {@code oid}. */
-    public void upload(String oid, long size, String path, Progress progress) throws TransferFailure {
-        requireOid(oid);
+    public void upload(Oid oid, long size, String path, Progress progress) throws TransferFailure {
         if (path == null || path.isEmpty()) {
             throw TransferFailure.badRequest("upload of " + oid + " has no path");
         }
@@ -524,7 +522,7 @@ public final class Transfers implements AutoCloseable {
         WorkTreeRecord tracked = workTreeRecord(oid, size);
         if (tracked.record() != null) {
             // tracked in place: its bytes already live at its URL, the store gets no copy
-            Log.trace(Oids.shortForm(oid) + " is tracked in place at " + tracked.record().url() + ", not copied");
+            Log.trace(oid.shortForm() + " is tracked in place at " + tracked.record().url() + ", not copied");
             progress.report(size);
             return;
         }
@@ -536,10 +534,10 @@ public final class Transfers implements AutoCloseable {
             // backends may report from several threads (parallel parts)
             java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
             try {
-                boolean wrote = loc.backend().write(loc.uri(), source, size, oid,
+                boolean wrote = loc.backend().write(loc.uri(), source, size, oid.hex(),
                         bytes -> progress.report(Math.min(sent.addAndGet(bytes), size)));
                 if (!wrote) {
-                    Log.trace(Oids.shortForm(oid) + " already in the store, not copied");
+                    Log.trace(oid.shortForm() + " already in the store, not copied");
                 }
                 progress.report(size);
                 return;
@@ -554,21 +552,14 @@ public final class Transfers implements AutoCloseable {
 
     // ------------------------------------------------------------------ misc
 
-    private void retryPause(String oid, int attempt, Exception e) throws TransferFailure {
+    private void retryPause(Oid oid, int attempt, Exception e) throws TransferFailure {
         long pause = backoffMillis << (attempt - 1);
-        Log.trace("retrying " + Oids.shortForm(oid) + " in " + pause + " ms after: " + describe(e));
+        Log.trace("retrying " + oid.shortForm() + " in " + pause + " ms after: " + describe(e));
         try {
             Thread.sleep(pause);
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
-            throw new TransferFailure(500, "interrupted", false, ie);
-        }
-    }
-
-    private static void requireOid(String oid) throws TransferFailure {
-        if (!Oids.isValid(oid)) {
-            throw TransferFailure.badRequest("invalid oid '" + Oids.shortForm(oid)
-                    + "': expected 64 lowercase hex digits");
+            throw new TransferFailure(ErrorCode.INTERNAL, "interrupted", false, ie);
         }
     }
 

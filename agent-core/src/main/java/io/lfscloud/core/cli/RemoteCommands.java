@@ -2,6 +2,7 @@ package io.lfscloud.core.cli;
 
 import io.lfscloud.core.Printable;
 import io.lfscloud.core.git.Repository;
+import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.core.meta.MetaFiles;
 import io.lfscloud.core.meta.RemoteCheck;
 import io.lfscloud.core.meta.RemoteRecord;
@@ -138,7 +139,7 @@ final class RemoteCommands {
             }
             try (BackendRegistry registry = registry(repo)) {
                 Tracker.Tracked t = new Tracker(repo, registry, terminalProgress())
-                        .track(path, uri, new Tracker.Claims(size, etag, md5, sha256), defer, fetch, force);
+                        .track(path, uri, new Tracker.Claims(size, etag, md5, givenSha256()), defer, fetch, force);
                 if (t.how().equals("pending")) {
                     out("pending  " + t.path() + "  " + t.record().url() + "  (ETag \"" + t.record().etag()
                             + "\"; run 'git lfs-cloud resolve' to finish)");
@@ -156,6 +157,18 @@ final class RemoteCommands {
             } catch (TrackException e) {
                 throw new CliException(e.getMessage());
             }
+        }
+
+        /** {@code --sha256}, parsed (any case), or {@code null} when not given. */
+        private Oid givenSha256() {
+            if (sha256 == null) {
+                return null;
+            }
+            String lower = sha256.toLowerCase(Locale.ROOT);
+            if (!Oid.isValid(lower)) {
+                throw new CliException("--sha256 must be 64 hex digits: " + Printable.escape(sha256));
+            }
+            return Oid.parse(lower);
         }
     }
 
@@ -248,9 +261,8 @@ final class RemoteCommands {
     }
 
     /** Whether git-lfs has {@code oid} in this clone. */
-    static boolean isLocal(Repository repo, String oid) {
-        return oid != null && Files.isRegularFile(repo.lfsDir().resolve("objects").resolve(oid.substring(0, 2))
-                .resolve(oid.substring(2, 4)).resolve(oid));
+    static boolean isLocal(Repository repo, Oid oid) {
+        return oid != null && Files.isRegularFile(repo.lfsDir().resolve("objects").resolve(oid.shardedPath()));
     }
 
     /** A word or path as one shell word: single-quoted when it holds anything but safe characters. */
@@ -280,7 +292,7 @@ final class RemoteCommands {
 
     static JsonOutput.Place jsonPlace(Repository repo, RemoteCheck.Result r) {
         RemoteRecord rec = r.record();
-        return new JsonOutput.Place(rec.path(), rec.url().toString(), rec.sha256(), rec.size(),
+        return new JsonOutput.Place(rec.path(), rec.url().toString(), rec.sha256() == null ? null : rec.sha256().hex(), rec.size(),
                 r.state().name().toLowerCase(Locale.ROOT), isLocal(repo, rec.sha256()), r.detail(), hint(r.state(), rec));
     }
 

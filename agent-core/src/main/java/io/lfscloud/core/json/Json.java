@@ -1,5 +1,7 @@
 package io.lfscloud.core.json;
 
+import io.lfscloud.core.Printable;
+
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -311,7 +313,7 @@ public final class Json {
     }
 
     private static String printable(char c) {
-        return c < 0x20 || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c);
+        return Printable.escape(String.valueOf(c));
     }
 
     // ---------------------------------------------------------------- writing

@@ -3,7 +3,7 @@ package io.lfscloud.core.meta;
 import io.lfscloud.core.Printable;
 import io.lfscloud.core.json.Json;
 import io.lfscloud.core.json.JsonException;
-import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.lfs.Oid;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +51,7 @@ public final class MetaFiles {
     }
 
     /** The working tree's record of {@code oid}, if it has one. */
-    public Optional<RemoteRecord> record(String oid) throws IOException, InvalidRecordException {
+    public Optional<RemoteRecord> record(Oid oid) throws IOException, InvalidRecordException {
         String rel = MetaLayout.sha256Path(oid);
         Optional<String> text = SafeFiles.readRecord(workTree, rel);
         if (text.isEmpty()) {
@@ -65,7 +65,7 @@ public final class MetaFiles {
     }
 
     /** Removes the record of {@code oid} (never through a symbolic link); nothing when there is none. */
-    public void deleteRecord(String oid) throws IOException {
+    public void deleteRecord(Oid oid) throws IOException {
         SafeFiles.delete(workTree, MetaLayout.sha256Path(oid));
     }
 
@@ -84,7 +84,7 @@ public final class MetaFiles {
                     continue; // removed meanwhile
                 }
                 RemoteRecord r = RemoteRecord.parse(text.get(), shown);
-                if (r.sha256() == null || !name.equals(r.sha256() + ".json")) {
+                if (r.sha256() == null || !name.equals(r.sha256().hex() + ".json")) {
                     throw new InvalidRecordException(shown + ": its \"sha256\" does not match its file name");
                 }
                 out.add(r);
@@ -215,7 +215,7 @@ public final class MetaFiles {
     // ------------------------------------------------------------ md5 mapping
 
     /** The SHA-256 recorded for content with this MD5 and size, if any. */
-    public String sha256ForMd5(String md5, long size) throws IOException {
+    public Oid sha256ForMd5(String md5, long size) throws IOException {
         if (md5 == null || !MD5.matcher(md5).matches()) {
             return null;
         }
@@ -225,8 +225,8 @@ public final class MetaFiles {
                 return null;
             }
             Map<String, Object> m = Json.parseObject(text.get());
-            if (m.get("size") instanceof Long s && s == size && m.get("sha256") instanceof String sha && Oids.isValid(sha)) {
-                return sha;
+            if (m.get("size") instanceof Long s && s == size && m.get("sha256") instanceof String sha && Oid.isValid(sha)) {
+                return Oid.parse(sha);
             }
         } catch (JsonException | InvalidRecordException e) {
             return null; // a broken cache entry is only a missed shortcut
@@ -234,13 +234,13 @@ public final class MetaFiles {
         return null;
     }
 
-    public void putMd5(String md5, long size, String sha256) throws IOException {
+    public void putMd5(String md5, long size, Oid sha256) throws IOException {
         if (!MD5.matcher(md5).matches()) {
             throw new IOException("not an MD5 (32 lowercase hex digits): " + Printable.escape(md5));
         }
         Map<String, Object> m = new TreeMap<>();
         m.put("md5", md5);
-        m.put("sha256", sha256);
+        m.put("sha256", sha256.hex());
         m.put("size", size);
         write(MetaLayout.md5Path(md5), RemoteRecord.pretty(m));
     }

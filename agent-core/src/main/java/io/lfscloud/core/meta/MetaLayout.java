@@ -1,5 +1,7 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.core.lfs.Oid;
+
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
@@ -19,8 +21,8 @@ public final class MetaLayout {
     private MetaLayout() {
     }
 
-    public static String sha256Path(String oid) {
-        return DIR + "/sha256/" + oid + ".json";
+    public static String sha256Path(Oid oid) {
+        return DIR + "/sha256/" + oid.hex() + ".json";
     }
 
     public static String etagPath(String etag) {

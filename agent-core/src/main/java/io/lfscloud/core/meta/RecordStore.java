@@ -1,7 +1,7 @@
 package io.lfscloud.core.meta;
 
 import io.lfscloud.core.git.Git;
-import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.lfs.Oid;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,16 +34,13 @@ public final class RecordStore {
     }
 
     /** The record of {@code oid}, if the repository tracks it remotely: the working tree's, else history's. */
-    public Optional<RemoteRecord> find(String oid) throws IOException, InvalidRecordException {
+    public Optional<RemoteRecord> find(Oid oid) throws IOException, InvalidRecordException {
         Optional<RemoteRecord> here = findInWorkTree(oid);
         return here.isPresent() ? here : findInHistory(oid);
     }
 
     /** The record of {@code oid} in the working tree only (the checkout git-lfs works in). */
-    public Optional<RemoteRecord> findInWorkTree(String oid) throws IOException, InvalidRecordException {
-        if (!Oids.isValid(oid)) {
-            return Optional.empty(); // no record can be named after it
-        }
+    public Optional<RemoteRecord> findInWorkTree(Oid oid) throws IOException, InvalidRecordException {
         String rel = MetaLayout.sha256Path(oid);
         Optional<String> text = SafeFiles.readRecord(workTree, rel);
         if (text.isEmpty()) {
@@ -56,10 +53,7 @@ public final class RecordStore {
      * The record of {@code oid} in the newest commit of any ref that added or changed it,
      * whether or not the working tree has one.
      */
-    public Optional<RemoteRecord> findInHistory(String oid) throws IOException, InvalidRecordException {
-        if (!Oids.isValid(oid)) {
-            return Optional.empty();
-        }
+    public Optional<RemoteRecord> findInHistory(Oid oid) throws IOException, InvalidRecordException {
         String rel = MetaLayout.sha256Path(oid);
         String commit = history().get(rel);
         if (commit == null) {
@@ -104,8 +98,8 @@ public final class RecordStore {
         return fields[2];
     }
 
-    private static RemoteRecord checked(RemoteRecord r, String oid, String where) throws InvalidRecordException {
-        if (r.sha256() == null || !r.sha256().equals(oid)) {
+    private static RemoteRecord checked(RemoteRecord r, Oid oid, String where) throws InvalidRecordException {
+        if (!oid.equals(r.sha256())) {
             throw new InvalidRecordException(where + ": its \"sha256\" does not match its file name");
         }
         return r;

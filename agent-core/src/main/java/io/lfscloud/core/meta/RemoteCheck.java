@@ -4,6 +4,7 @@ import io.lfscloud.core.policy.UrlPolicy;
 import io.lfscloud.core.policy.UrlRefusedException;
 import io.lfscloud.core.BoundedTasks;
 import io.lfscloud.core.plugin.BackendRegistry;
+import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageException;
@@ -13,7 +14,6 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -133,7 +133,7 @@ public final class RemoteCheck {
         if (total != r.size()) {
             return new Result(r, State.CHANGED, "read " + total + " bytes, its size is " + r.size());
         }
-        String oid = HexFormat.of().formatHex(sha.digest());
+        Oid oid = Oid.of(sha.digest());
         if (!oid.equals(r.sha256())) {
             return new Result(r, State.CHANGED, "its content no longer hashes to the tracked SHA-256 (is " + oid + ")");
         }

@@ -2,7 +2,7 @@ package io.lfscloud.core.meta;
 
 import io.lfscloud.core.json.Json;
 import io.lfscloud.core.json.JsonException;
-import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.lfs.Oid;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * @param md5    lowercase hex MD5, or {@code null}
  * @param places where it lives; never empty, sorted ({@link #ORDER}), one place per path
  */
-public record RemoteRecord(String sha256, long size, String md5, List<Place> places) {
+public record RemoteRecord(Oid sha256, long size, String md5, List<Place> places) {
 
     /**
      * One place an object lives at.
@@ -69,13 +69,13 @@ public record RemoteRecord(String sha256, long size, String md5, List<Place> pla
     }
 
     /** A record of one place. */
-    public RemoteRecord(String sha256, URI url, long size, String etag, String md5, String versionId,
+    public RemoteRecord(Oid sha256, URI url, long size, String etag, String md5, String versionId,
                         String path, Instant trackedAt) {
         this(sha256, url, size, etag, md5, versionId, path, trackedAt, null);
     }
 
     /** A record of one place, with the store's modification time. */
-    public RemoteRecord(String sha256, URI url, long size, String etag, String md5, String versionId,
+    public RemoteRecord(Oid sha256, URI url, long size, String etag, String md5, String versionId,
                         String path, Instant trackedAt, Instant lastModified) {
         this(sha256, size, md5, List.of(new Place(path, url, etag, versionId, lastModified, trackedAt)));
     }
@@ -154,7 +154,7 @@ public record RemoteRecord(String sha256, long size, String md5, List<Place> pla
             list.add(placeMap(p));
         }
         m.put("places", list);
-        put(m, "sha256", sha256);
+        put(m, "sha256", sha256 == null ? null : sha256.hex());
         m.put("size", size);
         return MetaFiles.pretty(m, "") + "\n";
     }
@@ -163,7 +163,7 @@ public record RemoteRecord(String sha256, long size, String md5, List<Place> pla
     public String toFlatJson() {
         Map<String, Object> m = placeMap(first());
         put(m, "md5", md5);
-        put(m, "sha256", sha256);
+        put(m, "sha256", sha256 == null ? null : sha256.hex());
         m.put("size", size);
         return pretty(m);
     }
@@ -210,7 +210,7 @@ public record RemoteRecord(String sha256, long size, String md5, List<Place> pla
     public static RemoteRecord parse(String json, String where) throws InvalidRecordException {
         Map<String, Object> m = parseObject(json, where);
         String sha = optionalString(m, "sha256", where);
-        if (sha != null && !Oids.isValid(sha)) {
+        if (sha != null && !Oid.isValid(sha)) {
             throw new InvalidRecordException(where + ": \"sha256\" is not 64 lowercase hex digits");
         }
         if (!(m.get("size") instanceof Long size) || size < 0) {
@@ -246,7 +246,7 @@ public record RemoteRecord(String sha256, long size, String md5, List<Place> pla
         } else {
             places.add(place(m, where));
         }
-        return new RemoteRecord(sha, size, md5, places);
+        return new RemoteRecord(sha == null ? null : Oid.parse(sha), size, md5, places);
     }
 
     private static Place place(Map<String, Object> m, String where) throws InvalidRecordException {
@@ -329,7 +329,7 @@ public record RemoteRecord(String sha256, long size, String md5, List<Place> pla
         return s;
     }
 
-    public RemoteRecord withSha256(String oid) {
+    public RemoteRecord withSha256(Oid oid) {
         return new RemoteRecord(oid, size, md5, places);
     }
 

@@ -8,7 +8,8 @@ import io.lfscloud.core.ReadAheadInputStream;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.plugin.BackendRegistry;
-import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.lfs.LfsPointer;
+import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
@@ -17,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -48,7 +48,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Tracker {
 
     /** What the user asserts about the object; each given value is checked against the store. */
-    public record Claims(Long size, String etag, String md5, String sha256) {
+    public record Claims(Long size, String etag, String md5, Oid sha256) {
     }
 
     /** The outcome of tracking one file. */
@@ -65,7 +65,7 @@ public final class Tracker {
     private final MetaFiles files;
     private final Progress progress;
     private MetaLock lock;
-    private Map<String, Set<String>> pathIndex;
+    private Map<String, Set<Oid>> pathIndex;
 
     public Tracker(Repository repo, BackendRegistry registry, Progress progress) {
         this.repo = repo;
@@ -219,19 +219,16 @@ public final class Tracker {
     private Tracked finish(RemoteRecord base, StorageBackend backend, Claims claims, boolean fetch, boolean setAttributes,
                            String storeSha256) throws TrackException {
         String how;
-        String sha = lower(claims.sha256());
+        Oid sha = claims.sha256();
         Path local = null;
         if (sha != null) {
-            if (!Oids.isValid(sha)) {
-                throw new TrackException("--sha256 must be 64 hex digits: " + claims.sha256());
-            }
             how = "SHA-256 given";
         } else if ((sha = fromEtagMapping(base)) != null) {
             how = "SHA-256 known from an earlier ETag mapping";
         } else if (base.md5() != null && (sha = fromMd5Mapping(base)) != null) {
             how = "SHA-256 known from an earlier MD5 mapping";
-        } else if (storeSha256 != null && Oids.isValid(lower(storeSha256))) {
-            sha = lower(storeSha256);
+        } else if (storeSha256 != null && Oid.isValid(lower(storeSha256))) {
+            sha = Oid.parse(lower(storeSha256));
             how = "SHA-256 reported by the store";
         } else {
             Hashed h = hash(base, backend, claims, fetch);
@@ -274,8 +271,8 @@ public final class Tracker {
      */
     private void placeRecord(RemoteRecord record) throws IOException, InvalidRecordException {
         String path = record.path();
-        Map<String, Set<String>> index = pathIndex();
-        for (String oid : index.getOrDefault(path, Set.of())) {
+        Map<String, Set<Oid>> index = pathIndex();
+        for (Oid oid : index.getOrDefault(path, Set.of())) {
             if (oid.equals(record.sha256())) {
                 continue;
             }
@@ -302,7 +299,7 @@ public final class Tracker {
             same = Optional.empty(); // replaced by a valid one: the content is known, its place just tracked
         }
         files.writeRecord(same.map(r -> r.with(record)).orElse(record));
-        Set<String> now = new HashSet<>();
+        Set<Oid> now = new HashSet<>();
         now.add(record.sha256());
         index.put(path, now);
     }
@@ -311,9 +308,9 @@ public final class Tracker {
      * Which records name each path: read once per tracker (under the lock), then kept up to date
      * by its own writes. Records are re-read before each change, so the index only says where to look.
      */
-    private synchronized Map<String, Set<String>> pathIndex() throws IOException {
+    private synchronized Map<String, Set<Oid>> pathIndex() throws IOException {
         if (pathIndex == null) {
-            Map<String, Set<String>> index = new ConcurrentHashMap<>();
+            Map<String, Set<Oid>> index = new ConcurrentHashMap<>();
             for (RemoteRecord r : files.records(new ArrayList<>())) {
                 for (RemoteRecord.Place p : r.places()) {
                     if (p.path() != null) {
@@ -326,7 +323,7 @@ public final class Tracker {
         return pathIndex;
     }
 
-    private String fromEtagMapping(RemoteRecord base) throws TrackException {
+    private Oid fromEtagMapping(RemoteRecord base) throws TrackException {
         if (base.etag() == null) {
             return null;
         }
@@ -342,7 +339,7 @@ public final class Tracker {
         }
     }
 
-    private String fromMd5Mapping(RemoteRecord base) {
+    private Oid fromMd5Mapping(RemoteRecord base) {
         try {
             return files.sha256ForMd5(base.md5(), base.size());
         } catch (IOException e) {
@@ -350,7 +347,7 @@ public final class Tracker {
         }
     }
 
-    private record Hashed(String sha256, String md5, Path file) {
+    private record Hashed(Oid sha256, String md5, Path file) {
     }
 
     /** Streams the object once through SHA-256 and MD5; with {@code keep}, into git-lfs's object store too. */
@@ -399,7 +396,7 @@ public final class Tracker {
             if (md5 != null && !claims.md5().equalsIgnoreCase(md5Hex)) {
                 throw new TrackException("--md5 " + claims.md5() + " does not match " + base.url() + ", whose MD5 is " + md5Hex);
             }
-            String oid = HexFormat.of().formatHex(sha.digest());
+            Oid oid = Oid.of(sha.digest());
             Path kept = null;
             if (keep) {
                 kept = objectPath(oid);
@@ -435,8 +432,7 @@ public final class Tracker {
             if (present) {
                 SafeFiles.copy(repo.workTree(), r.path(), object);
             } else {
-                SafeFiles.write(repo.workTree(), r.path(), ("version https://git-lfs.github.com/spec/v1\noid sha256:"
-                        + r.sha256() + "\nsize " + r.size() + "\n").getBytes(StandardCharsets.UTF_8));
+                SafeFiles.write(repo.workTree(), r.path(), new LfsPointer(r.sha256(), r.size()).bytes());
             }
         } catch (IOException e) {
             throw new TrackException("cannot write " + r.path() + ": " + e.getMessage());
@@ -496,8 +492,8 @@ public final class Tracker {
         return lock.acquire();
     }
 
-    private Path objectPath(String oid) {
-        return repo.lfsDir().resolve("objects").resolve(oid.substring(0, 2)).resolve(oid.substring(2, 4)).resolve(oid);
+    private Path objectPath(Oid oid) {
+        return repo.lfsDir().resolve("objects").resolve(oid.shardedPath());
     }
 
     private void check(URI url) throws TrackException {
@@ -572,11 +568,10 @@ public final class Tracker {
     private static boolean isPointer(Path file) {
         try {
             BasicFileAttributes a = SafeFiles.attributes(file);
-            if (a == null || !a.isRegularFile() || a.size() > 1024) {
+            if (a == null || !a.isRegularFile() || a.size() > LfsPointer.MAX_SIZE) {
                 return false;
             }
-            return new String(SafeFiles.readAtMost(file, 1024), StandardCharsets.UTF_8)
-                    .startsWith("version https://git-lfs.github.com/spec/v1");
+            return LfsPointer.parse(SafeFiles.readAtMost(file, LfsPointer.MAX_SIZE)).isPresent();
         } catch (IOException e) {
             return false;
         }

@@ -1,5 +1,6 @@
 package io.lfscloud.core.store;
 
+import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.spi.StorageException;
 
 import java.net.URI;
@@ -56,11 +57,8 @@ public final class StoreLayout {
         return root;
     }
 
-    /** The URL of object {@code oid}, which must be valid (see {@link Oids#isValid}). */
-    public URI objectUri(String oid) {
-        if (!Oids.isValid(oid)) {
-            throw new IllegalArgumentException("not an LFS oid");
-        }
-        return root.resolve(oid.substring(0, 2) + "/" + oid.substring(2, 4) + "/" + oid);
+    /** The URL of object {@code oid}. */
+    public URI objectUri(Oid oid) {
+        return root.resolve(oid.shardedPath());
     }
 }

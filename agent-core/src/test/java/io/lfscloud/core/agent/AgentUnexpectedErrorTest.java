@@ -2,7 +2,7 @@ package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
 import io.lfscloud.core.json.Json;
-import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
@@ -183,7 +183,7 @@ class AgentUnexpectedErrorTest {
             String expected = FAULTS.get(f.getValue());
             assertEquals(500L, error.get("code"), f.getValue());
             assertTrue(((String) error.get("message")).startsWith(expected), error + " should start with " + expected);
-            assertTrue(log.contains(Oids.shortForm(f.getKey()) + ": " + expected), "one line on stderr names it: " + log);
+            assertTrue(log.contains(Oid.shortForm(f.getKey()) + ": " + expected), "one line on stderr names it: " + log);
         }
         Map<String, Object> served = completes.get(good);
         assertNull(served.get("error"), served.toString());

@@ -1,5 +1,7 @@
 package io.lfscloud.core.agent;
 
+import io.lfscloud.core.lfs.Oid;
+
 import io.lfscloud.core.json.Json;
 import org.junit.jupiter.api.Test;
 
@@ -13,10 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProgressReporterTest {
 
+    static final Oid OID = Oid.parse("0".repeat(64));
+
     @Test
     void firstEventComesAtOnceAndTheLastEqualsTheSize() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ProgressReporter p = new ProgressReporter(new ProtocolWriter(out), "o", 1000);
+        ProgressReporter p = new ProgressReporter(new ProtocolWriter(out), OID, 1000);
         p.report(0);      // nothing moved yet: no event (git-lfs wants bytesSoFar > 0)
         p.report(10);     // first bytes: at once
         p.report(20);     // too soon: throttled
@@ -26,14 +30,14 @@ class ProgressReporterTest {
         assertEquals(2, lines.size(), lines.toString());
         Map<String, Object> first = Json.parseObject(lines.get(0));
         Map<String, Object> last = Json.parseObject(lines.get(1));
-        assertEquals(Map.of("event", "progress", "oid", "o", "bytesSoFar", 10L, "bytesSinceLast", 10L), first);
-        assertEquals(Map.of("event", "progress", "oid", "o", "bytesSoFar", 1000L, "bytesSinceLast", 990L), last);
+        assertEquals(Map.of("event", "progress", "oid", OID.hex(), "bytesSoFar", 10L, "bytesSinceLast", 10L), first);
+        assertEquals(Map.of("event", "progress", "oid", OID.hex(), "bytesSoFar", 1000L, "bytesSinceLast", 990L), last);
     }
 
     @Test
     void sinceLastAddsUpToSoFar() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ProgressReporter p = new ProgressReporter(new ProtocolWriter(out), "o", 300);
+        ProgressReporter p = new ProgressReporter(new ProtocolWriter(out), OID, 300);
         for (long i = 1; i <= 300; i++) {
             p.report(i);
             if (i % 100 == 0) {

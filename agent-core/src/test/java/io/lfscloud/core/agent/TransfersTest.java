@@ -1,5 +1,7 @@
 package io.lfscloud.core.agent;
 
+import io.lfscloud.core.lfs.Oid;
+
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
@@ -129,7 +131,7 @@ class TransfersTest {
         failAfterBytes = Transfers.BUFFER_SIZE + 5;
         List<Long> progress = new ArrayList<>();
 
-        Path file = transfers().download(oid, content.length, progress::add);
+        Path file = transfers().download(Oid.parse(oid), content.length, progress::add);
 
         assertArrayEquals(content, Files.readAllBytes(file));
         assertTrue(file.startsWith(repo.resolve(".git/lfs/tmp")), file.toString());
@@ -150,7 +152,7 @@ class TransfersTest {
         byte[] content = "fresh".getBytes();
         String oid = put(content);
 
-        Path file = transfers().download(oid, content.length, Progress.NONE);
+        Path file = transfers().download(Oid.parse(oid), content.length, Progress.NONE);
 
         assertEquals(java.util.Set.of(file, gitLfsOwn), java.util.Set.copyOf(tmpFiles()), "the stale .part is gone");
         String name = file.getFileName().toString();
@@ -164,8 +166,8 @@ class TransfersTest {
         String oid = put(content);
         failuresLeft = 10;
         failAfterBytes = 10;
-        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(oid, content.length, Progress.NONE));
-        assertEquals(503, f.code());
+        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), content.length, Progress.NONE));
+        assertEquals(ErrorCode.UNAVAILABLE, f.code());
         assertTrue(f.retriable());
         assertTrue(f.getMessage().contains("connection reset"), f.getMessage());
         assertEquals(3, readOffsets.size());
@@ -175,8 +177,8 @@ class TransfersTest {
     @Test
     void aMissingObjectIsNotFoundAndNotRetried() throws Exception {
         String oid = sha256("absent".getBytes());
-        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(oid, 6, Progress.NONE));
-        assertEquals(404, f.code());
+        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), 6, Progress.NONE));
+        assertEquals(ErrorCode.NOT_FOUND, f.code());
         assertEquals(List.of(), readOffsets);
         assertEquals(List.of(), tmpFiles());
     }
@@ -186,8 +188,8 @@ class TransfersTest {
         byte[] content = "the real content".getBytes();
         String oid = put(content);
         objects.replaceAll((k, v) -> "the fake content".getBytes());
-        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(oid, content.length, Progress.NONE));
-        assertEquals(422, f.code());
+        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), content.length, Progress.NONE));
+        assertEquals(ErrorCode.CORRUPT, f.code());
         assertTrue(f.getMessage().contains(oid) && f.getMessage().contains("corrupt"), f.getMessage());
         assertEquals(List.of(), tmpFiles());
     }
@@ -196,10 +198,10 @@ class TransfersTest {
     void aStoreObjectOfTheWrongSizeIsCorrupt() throws Exception {
         byte[] content = "twelve bytes".getBytes();
         String oid = put(content);
-        TransferFailure longer = assertThrows(TransferFailure.class, () -> transfers().download(oid, 5, Progress.NONE));
-        assertEquals(422, longer.code());
-        TransferFailure shorter = assertThrows(TransferFailure.class, () -> transfers().download(oid, 50, Progress.NONE));
-        assertEquals(422, shorter.code());
+        TransferFailure longer = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), 5, Progress.NONE));
+        assertEquals(ErrorCode.CORRUPT, longer.code());
+        TransferFailure shorter = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), 50, Progress.NONE));
+        assertEquals(ErrorCode.CORRUPT, shorter.code());
         assertTrue(shorter.getMessage().contains("12 bytes"), shorter.getMessage());
     }
 
@@ -207,12 +209,12 @@ class TransfersTest {
     void anUploadOfAMissingOrMismatchedFileIsABadRequest() throws Exception {
         String oid = sha256("x".getBytes());
         TransferFailure missing = assertThrows(TransferFailure.class,
-                () -> transfers().upload(oid, 1, repo.resolve("nope").toString(), Progress.NONE));
-        assertEquals(400, missing.code());
+                () -> transfers().upload(Oid.parse(oid), 1, repo.resolve("nope").toString(), Progress.NONE));
+        assertEquals(ErrorCode.BAD_REQUEST, missing.code());
         Path file = Files.writeString(repo.resolve("f"), "xy");
         TransferFailure size = assertThrows(TransferFailure.class,
-                () -> transfers().upload(oid, 1, file.toString(), Progress.NONE));
-        assertEquals(400, size.code());
+                () -> transfers().upload(Oid.parse(oid), 1, file.toString(), Progress.NONE));
+        assertEquals(ErrorCode.BAD_REQUEST, size.code());
         assertTrue(objects.isEmpty());
     }
 
@@ -220,7 +222,7 @@ class TransfersTest {
     void withoutAStoreTheErrorSaysHowToConfigureOne() throws Exception {
         run("git", "config", "--unset", "lfs-cloud.store");
         TransferFailure f = assertThrows(TransferFailure.class,
-                () -> transfers().download(sha256(new byte[0]), 0, Progress.NONE));
+                () -> transfers().download(Oid.parse(sha256(new byte[0])), 0, Progress.NONE));
         assertTrue(f.getMessage().contains("git lfs-cloud install --store"), f.getMessage());
     }
 }

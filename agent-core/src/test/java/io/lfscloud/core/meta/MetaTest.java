@@ -1,5 +1,7 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.core.lfs.Oid;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +36,7 @@ class MetaTest {
 
     @Test
     void recordsRoundTripAsStableSortedJson() throws Exception {
-        RemoteRecord r = new RemoteRecord(OID, URI.create("https://h/x.bam"), 42, "a/b+\"c", null, "v1", "data/x.bam",
+        RemoteRecord r = new RemoteRecord(Oid.parse(OID), URI.create("https://h/x.bam"), 42, "a/b+\"c", null, "v1", "data/x.bam",
                 Instant.parse("2026-11-22T00:00:00Z"));
         String json = r.toJson();
         assertEquals("""
@@ -83,12 +85,12 @@ class MetaTest {
     void etagEntriesKeepOneObjectPerUrl(@TempDir Path tree) throws Exception {
         MetaFiles files = new MetaFiles(tree);
         RemoteRecord a = new RemoteRecord(null, URI.create("https://a/x"), 1, "\"tag/1\"", null, null, "x", null);
-        RemoteRecord b = new RemoteRecord(OID, URI.create("https://b/x"), 1, "\"tag/1\"", null, null, "y", null);
+        RemoteRecord b = new RemoteRecord(Oid.parse(OID), URI.create("https://b/x"), 1, "\"tag/1\"", null, null, "y", null);
         files.putEtagEntry(a);
         files.putEtagEntry(b);
-        files.putEtagEntry(a.withSha256(OID));
+        files.putEtagEntry(a.withSha256(Oid.parse(OID)));
         List<RemoteRecord> entries = files.etagEntries("\"tag/1\"");
-        assertEquals(List.of(a.withSha256(OID), b), entries);
+        assertEquals(List.of(a.withSha256(Oid.parse(OID)), b), entries);
         assertTrue(Files.exists(tree.resolve(".lfs-meta/etag/%22tag%2F1%22.json")));
         assertEquals(List.of(), files.pending(new ArrayList<>()));
         files.putEtagEntry(new RemoteRecord(null, URI.create("https://c/x"), 1, "\"tag/1\"", null, null, "z", null));
@@ -137,7 +139,7 @@ class MetaTest {
         assertEquals(1, problems.size());
         assertTrue(problems.getFirst().startsWith(".lfs-meta/etag/t.json (entry 1): \"path\" is absolute"), problems.toString());
 
-        new MetaFiles(tree).putEtagEntry(pending.getFirst().withSha256(OID));
+        new MetaFiles(tree).putEtagEntry(pending.getFirst().withSha256(Oid.parse(OID)));
         String after = Files.readString(etag);
         assertTrue(after.contains("\"path\": \"/etc/passwd\"") && after.contains("\"sha256\": \"" + OID + "\""), after);
     }

@@ -1,5 +1,7 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.core.lfs.Oid;
+
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
@@ -124,7 +126,7 @@ class PlacesTest {
         assertEquals(List.of("a/first.bin", "z/second.bin"), all.getFirst().places().stream().map(RemoteRecord.Place::path).toList(),
                 "every place, sorted by path");
         assertEquals("mem://b/one", all.getFirst().url().toString(), "url() is the first place's");
-        String json = Files.readString(tree.resolve(MetaLayout.sha256Path(sha(bytes("same content")))));
+        String json = Files.readString(tree.resolve(MetaLayout.sha256Path(Oid.parse(sha(bytes("same content"))))));
         assertTrue(json.indexOf("a/first.bin") < json.indexOf("z/second.bin"), json);
         List<RemoteCheck.Result> results = RemoteCheck.check(all, registry, repo.backendConfig(), false);
         assertEquals(2, results.size(), "status and verify see every place");
@@ -140,15 +142,15 @@ class PlacesTest {
         String old = sha(bytes("version 1"));
         objects.put("mem://b/x", bytes("version 2"));
         track("x.bin", "mem://b/x", false); // a pointer is there: replaced without --force
-        RemoteRecord left = new MetaFiles(tree).record(old).orElseThrow();
+        RemoteRecord left = new MetaFiles(tree).record(Oid.parse(old)).orElseThrow();
         assertEquals(List.of("y.bin"), left.places().stream().map(RemoteRecord.Place::path).toList(),
                 "the old content keeps only the place that still holds it");
-        assertEquals(List.of("x.bin"), new MetaFiles(tree).record(sha(bytes("version 2"))).orElseThrow().places().stream()
+        assertEquals(List.of("x.bin"), new MetaFiles(tree).record(Oid.parse(sha(bytes("version 2")))).orElseThrow().places().stream()
                 .map(RemoteRecord.Place::path).toList());
 
         objects.put("mem://b/y", bytes("version 3"));
         track("y.bin", "mem://b/y", true);
-        assertFalse(Files.exists(tree.resolve(MetaLayout.sha256Path(old))), "a record with no place left is removed");
+        assertFalse(Files.exists(tree.resolve(MetaLayout.sha256Path(Oid.parse(old)))), "a record with no place left is removed");
         assertEquals(2, records().size());
         assertTrue(RemoteCheck.check(records(), registry, repo.backendConfig(), false).stream()
                 .allMatch(r -> r.state() == RemoteCheck.State.OK), "no stale record fails verify");
@@ -175,7 +177,7 @@ class PlacesTest {
     @Test
     void lastModifiedAloneIsAChangeSignal() throws Exception {
         objects.put("mem://b/lm", bytes("12345"));
-        RemoteRecord r = new RemoteRecord(sha(bytes("12345")), URI.create("mem://b/lm"), 5, null, null, null, "lm.bin",
+        RemoteRecord r = new RemoteRecord(Oid.parse(sha(bytes("12345"))), URI.create("mem://b/lm"), 5, null, null, null, "lm.bin",
                 null, Instant.ofEpochSecond(4));
         RemoteCheck.Result result = RemoteCheck.check(List.of(r), registry, repo.backendConfig(), false).getFirst();
         assertEquals(RemoteCheck.State.CHANGED, result.state());

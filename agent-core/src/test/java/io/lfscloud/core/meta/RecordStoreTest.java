@@ -1,5 +1,7 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.core.lfs.Oid;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,16 +56,16 @@ class RecordStoreTest {
         git("commit", "-q", "-m", "gone from the checkout");
 
         RecordStore store = new RecordStore(repo);
-        assertEquals(Optional.empty(), store.findInWorkTree(GOOD));
-        assertEquals("https://h/1", store.findInHistory(GOOD).orElseThrow().url().toString());
-        assertEquals(store.findInHistory(GOOD), store.find(GOOD));
-        String linked = assertThrows(InvalidRecordException.class, () -> store.find(LINKED)).getMessage();
+        assertEquals(Optional.empty(), store.findInWorkTree(Oid.parse(GOOD)));
+        assertEquals("https://h/1", store.findInHistory(Oid.parse(GOOD)).orElseThrow().url().toString());
+        assertEquals(store.findInHistory(Oid.parse(GOOD)), store.find(Oid.parse(GOOD)));
+        String linked = assertThrows(InvalidRecordException.class, () -> store.find(Oid.parse(LINKED))).getMessage();
         assertTrue(linked.startsWith(".lfs-meta/sha256/" + LINKED + ".json (commit ")
                 && linked.endsWith(") is a symbolic link, not a record"), linked);
-        String huge = assertThrows(InvalidRecordException.class, () -> store.findInHistory(HUGE)).getMessage();
+        String huge = assertThrows(InvalidRecordException.class, () -> store.findInHistory(Oid.parse(HUGE))).getMessage();
         assertTrue(huge.endsWith("is larger than 64 KiB, too large for a record"), huge);
-        assertEquals(Optional.empty(), store.find("5".repeat(64)));
-        assertEquals(Optional.empty(), store.find("../../x"), "not an oid: no record");
+        assertEquals(Optional.empty(), store.find(Oid.parse("5".repeat(64))));
+        assertThrows(IllegalArgumentException.class, () -> Oid.parse("../../x"), "not an oid: no record can be asked for");
     }
 
     @Test
@@ -74,7 +76,7 @@ class RecordStoreTest {
         Path dir = Files.createDirectories(repo.resolve(".lfs-meta/sha256"));
         Files.createSymbolicLink(dir.resolve(SECRET + ".json"), secret);
         RecordStore store = new RecordStore(repo);
-        String m = assertThrows(InvalidRecordException.class, () -> store.findInWorkTree(SECRET)).getMessage();
+        String m = assertThrows(InvalidRecordException.class, () -> store.findInWorkTree(Oid.parse(SECRET))).getMessage();
         assertEquals(".lfs-meta/sha256/" + SECRET + ".json is a symbolic link, not a record", m);
         List<String> problems = new ArrayList<>();
         assertEquals(List.of(), new MetaFiles(repo).records(problems));

@@ -1,5 +1,7 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.core.lfs.Oid;
+
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
@@ -64,9 +66,9 @@ class TrackerTest {
                 .track(repo.resolve("data/x.bin").toString(), URI.create("mem://bucket/x.bin"),
                         new Tracker.Claims(1234L, null, null, null), false, false, false);
         assertEquals("SHA-256 reported by the store", t.how());
-        assertEquals(OID, t.record().sha256());
+        assertEquals(Oid.parse(OID), t.record().sha256());
         assertEquals("v7", t.record().versionId(), "the version is pinned in the record");
         assertTrue(Files.readString(repo.resolve("data/x.bin")).contains("oid sha256:" + OID));
-        assertTrue(Files.readString(repo.resolve(MetaLayout.sha256Path(OID))).contains("\"versionId\": \"v7\""));
+        assertTrue(Files.readString(repo.resolve(MetaLayout.sha256Path(Oid.parse(OID)))).contains("\"versionId\": \"v7\""));
     }
 }

@@ -1,5 +1,7 @@
 package io.lfscloud.core.store;
 
+import io.lfscloud.core.lfs.Oid;
+
 import io.lfscloud.spi.StorageException;
 import org.junit.jupiter.api.Test;
 
@@ -16,8 +18,8 @@ class StoreLayoutTest {
 
     @Test
     void objectsAreFannedOutByTheirFirstFourHexDigits() throws Exception {
-        assertEquals(URI.create("s3://bucket/prefix/22/ab/" + OID), StoreLayout.parse("s3://bucket/prefix").objectUri(OID));
-        assertEquals(URI.create("file:///srv/lfs/22/ab/" + OID), StoreLayout.parse("file:///srv/lfs/").objectUri(OID));
+        assertEquals(URI.create("s3://bucket/prefix/22/ab/" + OID), StoreLayout.parse("s3://bucket/prefix").objectUri(Oid.parse(OID)));
+        assertEquals(URI.create("file:///srv/lfs/22/ab/" + OID), StoreLayout.parse("file:///srv/lfs/").objectUri(Oid.parse(OID)));
     }
 
     @Test
@@ -37,11 +39,11 @@ class StoreLayoutTest {
     @Test
     void onlyRealOidsMakeObjectUrls() throws Exception {
         StoreLayout layout = StoreLayout.parse("file:///srv/lfs");
-        assertThrows(IllegalArgumentException.class, () -> layout.objectUri("../../etc/passwd"));
-        assertThrows(IllegalArgumentException.class, () -> layout.objectUri(OID.toUpperCase()));
-        assertThrows(IllegalArgumentException.class, () -> layout.objectUri(OID.substring(1)));
-        assertTrue(Oids.isValid(OID));
-        assertFalse(Oids.isValid(OID + "0"));
-        assertFalse(Oids.isValid(null));
+        assertThrows(IllegalArgumentException.class, () -> layout.objectUri(Oid.parse("../../etc/passwd")));
+        assertThrows(IllegalArgumentException.class, () -> layout.objectUri(Oid.parse(OID.toUpperCase())));
+        assertThrows(IllegalArgumentException.class, () -> layout.objectUri(Oid.parse(OID.substring(1))));
+        assertTrue(Oid.isValid(OID));
+        assertFalse(Oid.isValid(OID + "0"));
+        assertFalse(Oid.isValid(null));
     }
 }
