@@ -4,16 +4,15 @@ import io.lfscloud.core.policy.UrlPolicy;
 import io.lfscloud.core.policy.UrlRefusedException;
 import io.lfscloud.core.BoundedTasks;
 import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.transfer.VerifyingSink;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageException;
+import io.lfscloud.spi.TransferListener;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -106,21 +105,17 @@ public final class RemoteCheck {
 
     /** Reads the object once through SHA-256, keeping nothing. */
     private static Result rehash(RemoteRecord r, io.lfscloud.spi.StorageBackend backend) {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
         ObjectInfo expected = new ObjectInfo(r.url(), r.size(), r.etag(), r.versionId(), null, null, null);
-        long total = 0;
-        try (InputStream in = backend.read(r.url(), 0, expected)) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                sha.update(buf, 0, n);
-                total += n;
-            }
+        try (VerifyingSink sink = VerifyingSink.discarding(r.size(), r.sha256());
+             InputStream in = backend.read(r.url(), 0, expected)) {
+            sink.transferFrom(in, TransferListener.NONE);
+            sink.verify();
+        } catch (VerifyingSink.Mismatch e) {
+            return new Result(r, State.CHANGED, switch (e.what()) {
+                case TOO_LARGE -> "it has more than its size of " + r.size() + " bytes";
+                case SIZE -> "read " + e.actualSize() + " bytes, its size is " + r.size();
+                case CONTENT -> "its content no longer hashes to the tracked SHA-256 (is " + e.actualSha256() + ")";
+            });
         } catch (StorageException e) {
             return switch (e.kind()) {
                 case NOT_FOUND -> new Result(r, State.MISSING, "no longer exists");
@@ -129,13 +124,6 @@ public final class RemoteCheck {
             };
         } catch (IOException | RuntimeException e) {
             return new Result(r, State.UNREACHABLE, "reading it failed: " + e.getMessage());
-        }
-        if (total != r.size()) {
-            return new Result(r, State.CHANGED, "read " + total + " bytes, its size is " + r.size());
-        }
-        String oid = HexFormat.of().formatHex(sha.digest());
-        if (!oid.equals(r.sha256())) {
-            return new Result(r, State.CHANGED, "its content no longer hashes to the tracked SHA-256 (is " + oid + ")");
         }
         return new Result(r, State.OK, "");
     }

@@ -9,28 +9,25 @@ import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.core.store.Oids;
+import io.lfscloud.core.temp.TempFiles;
+import io.lfscloud.core.transfer.VerifyingSink;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
+import io.lfscloud.spi.TransferListener;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,6 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.HashSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 
 /**
  * Tracks files that already live in a store, in place: finds their SHA-256 the cheapest way
@@ -47,6 +45,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Tracker {
 
+    /** {@code --fetch}'s temp files in git-lfs's temp folder, named and swept as the agent's downloads are. */
+    private static final String TEMP_PREFIX = "lfs-cloud-";
+    private static final String TEMP_SUFFIX = ".part";
+
     /** What the user asserts about the object; each given value is checked against the store. */
     public record Claims(Long size, String etag, String md5, String sha256) {
     }
@@ -55,19 +57,17 @@ public final class Tracker {
     public record Tracked(String path, RemoteRecord record, String how, boolean local) {
     }
 
-    /** Hashing progress: bytes so far of a total. */
-    public interface Progress {
-        void update(String path, long done, long total);
-    }
-
     private final Repository repo;
     private final BackendRegistry registry;
     private final MetaFiles files;
-    private final Progress progress;
+    private final BiFunction<String, Long, TransferListener> progress;
     private MetaLock lock;
     private Map<String, Set<String>> pathIndex;
 
-    public Tracker(Repository repo, BackendRegistry registry, Progress progress) {
+    /**
+     * @param progress the listener told of the bytes hashed of one object, given its path and size
+     */
+    public Tracker(Repository repo, BackendRegistry registry, BiFunction<String, Long, TransferListener> progress) {
         this.repo = repo;
         this.registry = registry;
         this.files = new MetaFiles(repo.workTree());
@@ -355,71 +355,45 @@ public final class Tracker {
 
     /** Streams the object once through SHA-256 and MD5; with {@code keep}, into git-lfs's object store too. */
     private Hashed hash(RemoteRecord base, StorageBackend backend, Claims claims, boolean keep) throws TrackException {
-        MessageDigest sha = digest("SHA-256");
-        // MD5 costs as much again as SHA-256: only when a given --md5 must be checked
-        MessageDigest md5 = claims.md5() != null && base.md5() == null ? digest("MD5") : null;
-        Path tmp = null;
+        ObjectInfo expected = new ObjectInfo(base.url(), base.size(), base.etag(), base.versionId(), null, null, null);
         try {
-            OutputStream out = OutputStream.nullOutputStream();
+            VerifyingSink sink;
             if (keep) {
                 Files.createDirectories(repo.lfsTmpDir());
-                tmp = Files.createTempFile(repo.lfsTmpDir(), "lfs-cloud-track-", ".part");
-                out = Files.newOutputStream(tmp, StandardOpenOption.WRITE);
+                TempFiles.sweep(repo.lfsTmpDir(), TEMP_PREFIX, TEMP_SUFFIX);
+                sink = VerifyingSink.create(repo.lfsTmpDir(), TEMP_PREFIX + "track", TEMP_SUFFIX, base.size(), null);
+            } else {
+                sink = VerifyingSink.discarding(base.size(), null);
             }
-            ObjectInfo expected = new ObjectInfo(base.url(), base.size(), base.etag(), base.versionId(), null, null, null);
-            long total = 0;
-            try (OutputStream o = out; InputStream in = new ReadAheadInputStream(backend.read(base.url(), 0, expected),
-                    1 << 20, 4)) {
-                byte[] buf = new byte[1 << 20];
-                int n;
-                long lastShown = 0;
-                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) { // whole buffers, as in Transfers
-                    sha.update(buf, 0, n);
-                    if (md5 != null) {
-                        md5.update(buf, 0, n);
-                    }
-                    o.write(buf, 0, n);
-                    total += n;
-                    if (total > base.size()) {
-                        throw new TrackException(base.url() + " sends more than its size of " + base.size()
-                                + " bytes; it may be changing: try again");
-                    }
-                    if (total - lastShown >= (8 << 20)) {
-                        progress.update(base.path(), total, base.size());
-                        lastShown = total;
-                    }
+            // MD5 costs as much again as SHA-256: only when a given --md5 must be checked
+            boolean md5 = claims.md5() != null && base.md5() == null;
+            if (md5) {
+                sink.withMd5();
+            }
+            try (VerifyingSink out = sink;
+                 InputStream in = new ReadAheadInputStream(backend.read(base.url(), 0, expected), 1 << 20, 4)) {
+                out.transferFrom(in, progress.apply(base.path(), base.size()));
+                String oid = out.verify();
+                String md5Hex = md5 ? out.md5() : base.md5();
+                if (md5 && !claims.md5().equalsIgnoreCase(md5Hex)) {
+                    throw new TrackException("--md5 " + claims.md5() + " does not match " + base.url() + ", whose MD5 is " + md5Hex);
                 }
+                Path kept = null;
+                if (keep) {
+                    kept = objectPath(oid);
+                    Files.createDirectories(kept.getParent());
+                    out.commit(kept, false);
+                }
+                return new Hashed(oid, md5Hex, kept);
             }
-            progress.update(base.path(), total, base.size());
-            if (total != base.size()) {
-                throw new TrackException(base.url() + " sent " + total + " bytes, its size is " + base.size()
-                        + "; it may be changing: try again");
-            }
-            String md5Hex = md5 == null ? base.md5() : HexFormat.of().formatHex(md5.digest());
-            if (md5 != null && !claims.md5().equalsIgnoreCase(md5Hex)) {
-                throw new TrackException("--md5 " + claims.md5() + " does not match " + base.url() + ", whose MD5 is " + md5Hex);
-            }
-            String oid = HexFormat.of().formatHex(sha.digest());
-            Path kept = null;
-            if (keep) {
-                kept = objectPath(oid);
-                Files.createDirectories(kept.getParent());
-                Files.move(tmp, kept, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                tmp = null;
-            }
-            return new Hashed(oid, md5Hex, kept);
+        } catch (VerifyingSink.Mismatch e) {
+            throw new TrackException(base.url() + (e.what() == VerifyingSink.Mismatch.What.TOO_LARGE
+                    ? " sends more than its size of " + base.size() + " bytes"
+                    : " sent " + e.actualSize() + " bytes, its size is " + base.size()) + "; it may be changing: try again");
         } catch (StorageException e) {
             throw new TrackException(base.path() + ": " + e.getMessage());
         } catch (IOException e) {
             throw new TrackException(base.path() + ": reading " + base.url() + " failed: " + e.getMessage());
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
         }
     }
 
@@ -586,11 +560,4 @@ public final class Tracker {
         return s == null ? null : s.toLowerCase(Locale.ROOT);
     }
 
-    private static MessageDigest digest(String name) {
-        try {
-            return MessageDigest.getInstance(name);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -2,6 +2,7 @@ package io.lfscloud.core.agent;
 
 import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.RetryPolicy;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageBackendProvider;
 
@@ -32,6 +33,6 @@ final class TestBackends {
             }
         };
         return new Transfers(repo, r -> new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")),
-                List.of()), 3, backoffMillis);
+                List.of()), new RetryPolicy(3, backoffMillis));
     }
 }

@@ -1,5 +1,6 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.spi.TransferListener;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
@@ -86,7 +87,7 @@ class PlacesTest {
         };
         repo = Repository.open(tree);
         registry = new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")), List.of());
-        tracker = new Tracker(repo, registry, (p, d, t) -> { });
+        tracker = new Tracker(repo, registry, (p, t) -> TransferListener.NONE);
     }
 
     static String sha(byte[] b) {

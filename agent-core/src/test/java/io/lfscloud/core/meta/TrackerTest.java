@@ -1,5 +1,6 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.spi.TransferListener;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
@@ -60,7 +61,7 @@ class TrackerTest {
         };
         Repository r = Repository.open(repo);
         BackendRegistry registry = new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")), List.of());
-        Tracker.Tracked t = new Tracker(r, registry, (p, d, total) -> { })
+        Tracker.Tracked t = new Tracker(r, registry, (p, total) -> TransferListener.NONE)
                 .track(repo.resolve("data/x.bin").toString(), URI.create("mem://bucket/x.bin"),
                         new Tracker.Claims(1234L, null, null, null), false, false, false);
         assertEquals("SHA-256 reported by the store", t.how());
