@@ -14,6 +14,7 @@ import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.core.store.Oids;
 import io.lfscloud.core.store.StoreLayout;
 import io.lfscloud.core.temp.TempFiles;
+import io.lfscloud.core.transfer.ChangeCheck;
 import io.lfscloud.core.transfer.VerifyingSink;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.RetryPolicy;
@@ -30,7 +31,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.HashMap;
@@ -375,8 +375,7 @@ public final class Transfers implements AutoCloseable {
     private void fetchVerified(String oid, long size, Location loc, VerifyingSink sink, TransferListener progress)
             throws TransferFailure {
         RemoteRecord r = loc.record();
-        ObjectInfo expected = r == null ? ObjectInfo.of(loc.uri(), size)
-                : new ObjectInfo(loc.uri(), size, r.etag(), r.versionId(), r.md5(), r.sha256(), null);
+        ObjectInfo expected = r == null ? ObjectInfo.of(loc.uri(), size) : r.tracked();
         try {
             sink.restart(); // a fallback source writes over what a failed one left
             for (int attempt = 1; ; attempt++) {
@@ -429,8 +428,8 @@ public final class Transfers implements AutoCloseable {
     }
 
     /**
-     * A remote-tracked object must still be what was tracked: same size and, unless the
-     * record pins a version (then the backend reads that version), same ETag.
+     * A remote-tracked object must still be what was tracked, by the one rule of
+     * {@link ChangeCheck} (a pinned version is read as it is; the store is not asked).
      */
     private void checkUnchanged(String oid, long size, Location loc) throws TransferFailure {
         RemoteRecord r = loc.record();
@@ -438,7 +437,7 @@ public final class Transfers implements AutoCloseable {
             throw new TransferFailure(500, "unusable .lfs-meta record " + MetaLayout.sha256Path(oid) + ": it says "
                     + r.size() + " bytes, the pointer says " + size, false, null);
         }
-        if (r.versionId() != null) {
+        if (!ChangeCheck.asksStore(r.tracked())) {
             return;
         }
         ObjectInfo now;
@@ -450,17 +449,13 @@ public final class Transfers implements AutoCloseable {
             }
             throw TransferFailure.of(e);
         }
-        List<String> changes = new ArrayList<>();
-        if (now.size() != r.size()) {
-            changes.add("size was " + r.size() + ", is " + now.size());
-        }
-        if (r.etag() != null && now.etag() != null && !r.etag().equals(now.etag())) {
-            changes.add("ETag was \"" + r.etag() + "\", is \"" + now.etag() + "\"");
-        }
-        if (!changes.isEmpty()) {
-            throw new TransferFailure(StorageException.Kind.CHANGED.code(), "remote object " + loc.describe()
-                    + " changed since it was tracked: " + String.join("; ", changes)
+        ChangeCheck.Result check = ChangeCheck.compare(r.tracked(), now);
+        switch (check.verdict()) {
+            case CHANGED -> throw new TransferFailure(StorageException.Kind.CHANGED.code(), "remote object "
+                    + loc.describe() + " changed since it was tracked: " + check.detail()
                     + " (run 'git lfs-cloud verify'; track it again to accept the new content)", false, null);
+            case UNCHECKED -> Log.trace(Oids.shortForm(oid) + ": " + check.detail() + "; its SHA-256 is checked as it arrives");
+            case UNCHANGED -> { }
         }
     }
 

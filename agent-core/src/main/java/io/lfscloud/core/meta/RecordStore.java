@@ -44,12 +44,7 @@ public final class RecordStore {
         if (!Oids.isValid(oid)) {
             return Optional.empty(); // no record can be named after it
         }
-        String rel = MetaLayout.sha256Path(oid);
-        Optional<String> text = SafeFiles.readRecord(workTree, rel);
-        if (text.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(checked(RemoteRecord.parse(text.get(), rel), oid, rel));
+        return new MetaFiles(workTree).record(oid);
     }
 
     /**
@@ -71,7 +66,7 @@ public final class RecordStore {
         if (!content.ok()) {
             throw new IOException("cannot read " + where + ": " + content.firstErrorLine());
         }
-        return Optional.of(checked(RemoteRecord.parse(content.out(), where), oid, where));
+        return Optional.of(MetaFiles.checked(RemoteRecord.parse(content.out(), where), oid, where));
     }
 
     /** The id of the blob at {@code rel} in {@code commit}, checked to be a regular file small enough for a record. */
@@ -102,13 +97,6 @@ public final class RecordStore {
                     + " KiB, too large for a record");
         }
         return fields[2];
-    }
-
-    private static RemoteRecord checked(RemoteRecord r, String oid, String where) throws InvalidRecordException {
-        if (r.sha256() == null || !r.sha256().equals(oid)) {
-            throw new InvalidRecordException(where + ": its \"sha256\" does not match its file name");
-        }
-        return r;
     }
 
     private synchronized Map<String, String> history() throws IOException {

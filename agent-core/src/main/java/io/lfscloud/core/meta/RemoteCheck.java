@@ -4,6 +4,7 @@ import io.lfscloud.core.policy.UrlPolicy;
 import io.lfscloud.core.policy.UrlRefusedException;
 import io.lfscloud.core.BoundedTasks;
 import io.lfscloud.core.store.BackendRegistry;
+import io.lfscloud.core.transfer.ChangeCheck;
 import io.lfscloud.core.transfer.VerifyingSink;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
@@ -12,7 +13,6 @@ import io.lfscloud.spi.TransferListener;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -57,6 +57,10 @@ public final class RemoteCheck {
         return List.of(results);
     }
 
+    /**
+     * One place: refused by the URL policy, missing, unreachable, or judged by {@link ChangeCheck}
+     * (the store is asked even for a pinned version, so that a missing object shows).
+     */
     static Result one(RemoteRecord r, BackendRegistry registry, BackendConfig config, boolean deep) {
         try {
             UrlPolicy.checkFollow(r.url(), config);
@@ -76,19 +80,9 @@ public final class RemoteCheck {
         } catch (RuntimeException e) {
             return new Result(r, State.UNREACHABLE, String.valueOf(e));
         }
-        List<String> changes = new ArrayList<>();
-        if (now.size() != r.size()) {
-            changes.add("size was " + r.size() + ", is " + now.size());
-        }
-        if (r.versionId() == null && r.etag() != null && !r.etag().equals(now.etag())) {
-            changes.add("ETag was \"" + r.etag() + "\", is " + (now.etag() == null ? "none" : "\"" + now.etag() + "\""));
-        }
-        if (r.versionId() == null && r.etag() == null && r.lastModified() != null && now.lastModified() != null
-                && !r.lastModified().equals(now.lastModified())) {
-            changes.add("Last-Modified was " + r.lastModified() + ", is " + now.lastModified());
-        }
-        if (!changes.isEmpty()) {
-            return new Result(r, State.CHANGED, String.join("; ", changes));
+        ChangeCheck.Result check = ChangeCheck.compare(r.tracked(), now); // the download's rule
+        if (check.verdict() == ChangeCheck.Verdict.CHANGED) {
+            return new Result(r, State.CHANGED, check.detail());
         }
         if (r.sha256() == null) {
             return new Result(r, State.PENDING, "");
@@ -96,16 +90,15 @@ public final class RemoteCheck {
         if (deep) {
             return rehash(r, backend);
         }
-        if (r.versionId() == null && r.etag() == null && (r.lastModified() == null || now.lastModified() == null)) {
-            return new Result(r, State.UNCHECKED, "the store gives no ETag, version or Last-Modified to compare, and"
-                    + " the size alone cannot show a change of content");
+        if (check.verdict() == ChangeCheck.Verdict.UNCHECKED) {
+            return new Result(r, State.UNCHECKED, check.detail());
         }
         return new Result(r, State.OK, "");
     }
 
     /** Reads the object once through SHA-256, keeping nothing. */
     private static Result rehash(RemoteRecord r, io.lfscloud.spi.StorageBackend backend) {
-        ObjectInfo expected = new ObjectInfo(r.url(), r.size(), r.etag(), r.versionId(), null, null, null);
+        ObjectInfo expected = r.tracked();
         try (VerifyingSink sink = VerifyingSink.discarding(r.size(), r.sha256());
              InputStream in = backend.read(r.url(), 0, expected)) {
             sink.transferFrom(in, TransferListener.NONE);

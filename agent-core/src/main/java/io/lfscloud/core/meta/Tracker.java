@@ -10,6 +10,7 @@ import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.store.BackendRegistry;
 import io.lfscloud.core.store.Oids;
 import io.lfscloud.core.temp.TempFiles;
+import io.lfscloud.core.transfer.ChangeCheck;
 import io.lfscloud.core.transfer.VerifyingSink;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.HashSet;
@@ -200,12 +202,14 @@ public final class Tracker {
                 }
                 StorageBackend backend = backend(p.url());
                 ObjectInfo now = stat(backend, p.url());
-                if (now.size() != p.size() || (p.etag() != null && !p.etag().equals(now.etag()))) {
-                    throw new TrackException(p.path() + ": " + p.url() + " changed since it was deferred (ETag \""
-                            + p.etag() + "\" → \"" + now.etag() + "\", size " + p.size() + " → " + now.size()
-                            + "); track it again");
+                ChangeCheck.Result check = ChangeCheck.compare(p.tracked(), now); // the download's rule
+                if (check.verdict() == ChangeCheck.Verdict.CHANGED) {
+                    throw new TrackException(p.path() + ": " + p.url() + " changed since it was deferred ("
+                            + check.detail() + "); track it again");
                 }
-                done.add(finish(p, backend, new Claims(null, null, null, null), false, true, now.sha256()));
+                // the store's SHA-256 is the current object's: not the pinned version's unless it is that one
+                boolean same = Objects.equals(p.versionId(), now.versionId()) || p.versionId() == null;
+                done.add(finish(p, backend, new Claims(null, null, null, null), false, true, same ? now.sha256() : null));
             } catch (TrackException e) {
                 problems.add(e.getMessage());
             }
@@ -355,7 +359,7 @@ public final class Tracker {
 
     /** Streams the object once through SHA-256 and MD5; with {@code keep}, into git-lfs's object store too. */
     private Hashed hash(RemoteRecord base, StorageBackend backend, Claims claims, boolean keep) throws TrackException {
-        ObjectInfo expected = new ObjectInfo(base.url(), base.size(), base.etag(), base.versionId(), null, null, null);
+        ObjectInfo expected = base.tracked();
         try {
             VerifyingSink sink;
             if (keep) {
