@@ -150,7 +150,7 @@ final class RemoteCommands {
             }
             try (BackendRegistry registry = registry(repo)) {
                 Tracker.Tracked t = new Tracker(repo, registry, terminalProgress())
-                        .track(path, uri, new Tracker.Claims(size, etag, md5, sha256), defer, fetch, force);
+                        .track(path, uri, new Tracker.Claims(size, etag, md5, sha256), new Tracker.Options(defer, fetch, force));
                 if (t.how().equals("pending")) {
                     out("pending  " + t.path() + "  " + t.record().url() + "  (ETag \"" + t.record().etag()
                             + "\"; run 'git lfs-cloud resolve' to finish)");

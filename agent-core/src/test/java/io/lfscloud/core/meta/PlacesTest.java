@@ -100,7 +100,7 @@ class PlacesTest {
 
     private Tracker.Tracked track(String path, String url, boolean force) throws TrackException {
         return tracker.track(tree.resolve(path).toString(), URI.create(url), new Tracker.Claims(null, null, null, null),
-                false, false, force);
+                new Tracker.Options(false, false, force));
     }
 
     private List<RemoteRecord> records() throws Exception {

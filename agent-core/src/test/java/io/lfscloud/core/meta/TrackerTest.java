@@ -63,7 +63,7 @@ class TrackerTest {
         BackendRegistry registry = new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")), List.of());
         Tracker.Tracked t = new Tracker(r, registry, (p, total) -> TransferListener.NONE)
                 .track(repo.resolve("data/x.bin").toString(), URI.create("mem://bucket/x.bin"),
-                        new Tracker.Claims(1234L, null, null, null), false, false, false);
+                        new Tracker.Claims(1234L, null, null, null), Tracker.Options.DEFAULT);
         assertEquals("SHA-256 reported by the store", t.how());
         assertEquals(OID, t.record().sha256());
         assertEquals("v7", t.record().versionId(), "the version is pinned in the record");
