@@ -42,11 +42,7 @@ class RemoteChangeVerdictTest {
         plain = new PlainHttpServer(tmp.resolve("plain"));
         s3 = new S3Proxy(tmp);
         sb = new Sandbox(tmp);
-        sb.env("AWS_ACCESS_KEY_ID", "test-key");
-        sb.env("AWS_SECRET_ACCESS_KEY", "test-secret");
-        sb.env("AWS_REGION", "us-east-1");
-        sb.env("AWS_EC2_METADATA_DISABLED", "true");
-        sb.git(tmp, "config", "--global", "lfs-cloud.s3.endpoint", s3.endpoint()).ok();
+        sb.useS3(s3.endpoint());
         s3.createBucket("versioned");
         assertEquals(200, s3.request("PUT", "/versioned?versioning", """
                 <VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"""

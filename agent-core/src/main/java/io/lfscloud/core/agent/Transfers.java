@@ -1,7 +1,6 @@
 package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
-import io.lfscloud.core.ReadAheadInputStream;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.meta.InvalidRecordException;
@@ -379,7 +378,7 @@ public final class Transfers implements AutoCloseable {
         try {
             sink.restart(); // a fallback source writes over what a failed one left
             for (int attempt = 1; ; attempt++) {
-                try (InputStream in = open(loc, sink.count(), size, expected)) {
+                try (InputStream in = open(loc, sink.count(), expected)) {
                     sink.transferFrom(in, progress);
                     break;
                 } catch (StorageException e) {
@@ -410,11 +409,9 @@ public final class Transfers implements AutoCloseable {
         }
     }
 
-    /** The object from {@code offset} on; large ones are fetched ahead while the caller hashes and writes. */
-    private static InputStream open(Location loc, long offset, long size, ObjectInfo expected) throws StorageException {
-        InputStream in = loc.backend().read(loc.uri(), offset, expected);
-        return size - offset >= ReadAheadInputStream.WORTH_IT ? new ReadAheadInputStream(in, VerifyingSink.BUFFER_SIZE, 4)
-                : in;
+    /** The object from {@code offset} on (the sink reads large ones ahead while it hashes and writes). */
+    private static InputStream open(Location loc, long offset, ObjectInfo expected) throws StorageException {
+        return loc.backend().read(loc.uri(), offset, expected);
     }
 
     private static TransferFailure corrupt(String oid, Location loc, String what) {

@@ -1,6 +1,5 @@
 package io.lfscloud.core.meta;
 
-import io.lfscloud.core.ReadAheadInputStream;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.store.Oids;
 import io.lfscloud.core.temp.TempFiles;
@@ -126,7 +125,7 @@ final class Sha256Lookup {
                 sink.withMd5();
             }
             try (VerifyingSink out = sink;
-                 InputStream in = new ReadAheadInputStream(backend.read(base.url(), 0, expected), 1 << 20, 4)) {
+                 InputStream in = backend.read(base.url(), 0, expected)) {
                 out.transferFrom(in, progress.apply(base.path(), base.size()));
                 String oid = out.verify();
                 String md5Hex = md5 ? out.md5() : base.md5();

@@ -129,7 +129,11 @@ public final class VerifyingSink extends OutputStream {
 
     /**
      * Copies {@code in} to its end into this sink in whole buffers, telling {@code listener} of
-     * each one. Read failures come as they are; write failures as {@link WriteFailure}.
+     * each one. From {@link ReadAheadInputStream#WORTH_IT} expected bytes up, {@code in} is read
+     * ahead on a second thread while this one hashes and writes: the one read-ahead of the
+     * product, for every backend's stream (backends only fetch; S3's parallel ranges are how
+     * it fetches). The caller closes {@code in} (read ahead, it is closed here already). Read
+     * failures come as they are; write failures as {@link WriteFailure}.
      *
      * @return the bytes copied
      */
@@ -137,11 +141,19 @@ public final class VerifyingSink extends OutputStream {
         long remaining = expectedSize < 0 ? BUFFER_SIZE : expectedSize - count;
         byte[] buf = new byte[(int) Math.clamp(remaining, 8192, BUFFER_SIZE)];
         long copied = 0;
-        int n;
-        while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
-            write(buf, 0, n);
-            copied += n;
-            listener.transferred(n);
+        boolean ahead = remaining >= ReadAheadInputStream.WORTH_IT;
+        InputStream from = ahead ? new ReadAheadInputStream(in, BUFFER_SIZE, 4) : in;
+        try {
+            int n;
+            while ((n = from.readNBytes(buf, 0, buf.length)) > 0) {
+                write(buf, 0, n);
+                copied += n;
+                listener.transferred(n);
+            }
+        } finally {
+            if (ahead) {
+                from.close(); // stops the reading thread, which closes in
+            }
         }
         return copied;
     }

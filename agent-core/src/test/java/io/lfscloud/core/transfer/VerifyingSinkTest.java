@@ -112,4 +112,32 @@ class VerifyingSinkTest {
         assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(CONTENT)), sink.md5());
         assertFalse(sink.md5().isEmpty());
     }
+
+    /** A source that notes which threads read it. */
+    private static InputStream noting(byte[] content, java.util.Set<String> readers) {
+        return new ByteArrayInputStream(content) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                readers.add(Thread.currentThread().getName());
+                return super.read(b, off, len);
+            }
+        };
+    }
+
+    @Test
+    void largeObjectsAreReadAheadOnASecondThreadSmallOnesAreNot() throws Exception {
+        byte[] large = new byte[(int) ReadAheadInputStream.WORTH_IT + 1];
+        new java.util.Random(3).nextBytes(large);
+        java.util.Set<String> readers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        VerifyingSink sink = VerifyingSink.discarding(large.length, sha256(large));
+        assertEquals(large.length, sink.transferFrom(noting(large, readers), TransferListener.NONE));
+        sink.verify();
+        assertEquals(java.util.Set.of("read-ahead"), readers);
+
+        readers.clear();
+        VerifyingSink small = VerifyingSink.discarding(CONTENT.length, sha256(CONTENT));
+        small.transferFrom(noting(CONTENT, readers), TransferListener.NONE);
+        small.verify();
+        assertEquals(java.util.Set.of(Thread.currentThread().getName()), readers);
+    }
 }
