@@ -19,6 +19,11 @@ final class TestBackends {
     }
 
     static Transfers transfers(Path repo, String scheme, Supplier<StorageBackend> backend, long backoffMillis) {
+        return transfers(repo, scheme, backend, new RetryPolicy(3, backoffMillis));
+    }
+
+    /** @param retry {@code null}: as the repository's settings say */
+    static Transfers transfers(Path repo, String scheme, Supplier<StorageBackend> backend, RetryPolicy retry) {
         StorageBackendProvider provider = new StorageBackendProvider() {
             public String name() {
                 return scheme;
@@ -33,6 +38,6 @@ final class TestBackends {
             }
         };
         return new Transfers(repo, r -> new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")),
-                List.of()), new RetryPolicy(3, backoffMillis));
+                List.of()), retry);
     }
 }

@@ -142,6 +142,29 @@ class TransfersTest {
     }
 
     @Test
+    void retriesAreAsManyAsTheRepositorysSettingsSay() throws Exception {
+        byte[] content = new byte[1000];
+        new Random(2).nextBytes(content);
+        String oid = put(content);
+        failAfterBytes = 10;
+        run("git", "config", "lfs-cloud.retry.pauseMillis", "0");
+        run("git", "config", "lfs-cloud.retry.attempts", "1");
+        failuresLeft = 1;
+        TransferFailure once = assertThrows(TransferFailure.class, () -> TestBackends.transfers(repo, "flaky", Flaky::new,
+                (io.lfscloud.spi.RetryPolicy) null).download(oid, content.length, TransferListener.NONE));
+        assertEquals(503, once.code(), once.getMessage());
+        assertEquals(List.of(0L), readOffsets, "one attempt, none again");
+
+        run("git", "config", "lfs-cloud.retry.attempts", "2");
+        failuresLeft = 1;
+        readOffsets.clear();
+        Path file = TestBackends.transfers(repo, "flaky", Flaky::new, (io.lfscloud.spi.RetryPolicy) null)
+                .download(oid, content.length, TransferListener.NONE);
+        assertArrayEquals(content, Files.readAllBytes(file));
+        assertEquals(2, readOffsets.size(), "tried again once: " + readOffsets);
+    }
+
+    @Test
     void downloadsAreNamedAfterTheirOwnerAndSweepPartFilesOfAgentsThatAreGone() throws Exception {
         Path tmpDir = Files.createDirectories(repo.resolve(".git/lfs/tmp"));
         Process gone = new ProcessBuilder("true").start();
