@@ -14,6 +14,8 @@ module io.lfscloud.core {
 
     // owner-named temp files swept when stale, shared with the embedded folder store
     exports io.lfscloud.core.temp to io.lfscloud.backend.file;
+    // the one verifying sink (hash while writing, atomic commit), shared with the folder store
+    exports io.lfscloud.core.transfer to io.lfscloud.backend.file;
 
     // picocli reflects on the command classes, Jackson on the records of --json output
     opens io.lfscloud.core.cli to info.picocli, com.fasterxml.jackson.databind;

@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * A real nginx (Debian's) serving a folder on 127.0.0.1 with its ordinary static-file
  * behaviour: strong ETags, Last-Modified, byte ranges, If-Match. {@code /forbidden/} answers
- * 403 and {@code /broken/} 500, for error tests. Needs {@code nginx} on PATH; stopped by
+ * 403 and {@code /broken/} 500, for error tests; {@code /no-etag/} serves files without an ETag
+ * (Last-Modified only). Needs {@code nginx} on PATH; stopped by
  * {@link #close()}.
  */
 public final class Nginx implements AutoCloseable {
@@ -52,6 +53,7 @@ public final class Nginx implements AutoCloseable {
                         root %s;
                         location /forbidden/ { return 403; }
                         location /broken/ { return 500; }
+                        location /no-etag/ { etag off; }
                     }
                 }
                 """.formatted(prefix, prefix, prefix, prefix, prefix, prefix, prefix, port, root);

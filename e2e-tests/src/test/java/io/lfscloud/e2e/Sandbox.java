@@ -71,6 +71,18 @@ final class Sandbox {
         env.put(name, value);
     }
 
+    /**
+     * Points this user's S3 backend at a test server: its endpoint in the global git config (a
+     * repository may not choose where credentials go) and credentials it accepts in the environment.
+     */
+    void useS3(String endpoint) {
+        env("AWS_ACCESS_KEY_ID", "test-key");
+        env("AWS_SECRET_ACCESS_KEY", "test-secret");
+        env("AWS_REGION", "us-east-1");
+        env("AWS_EC2_METADATA_DISABLED", "true");
+        git(root, "config", "--global", "lfs-cloud.s3.endpoint", endpoint).ok();
+    }
+
     /** What a command did. */
     record Result(List<String> command, int exitCode, String out, String err) {
         Result ok() {

@@ -3,6 +3,7 @@ package io.lfscloud.core.agent;
 import io.lfscloud.core.Log;
 import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.core.lfs.Operation;
+import io.lfscloud.spi.TransferListener;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -227,11 +228,12 @@ final class Batches {
 
     private void transfer(String bid, Item item, BatchProgress progress) {
         long[] reported = {0};
-        Progress itemProgress = soFar -> {
+        TransferListener itemProgress = bytes -> {
             synchronized (reported) {
-                if (soFar > reported[0]) {
-                    progress.add(soFar - reported[0]);
-                    reported[0] = soFar;
+                long add = Math.min(bytes, Math.max(item.size(), 0) - reported[0]); // a retry may send bytes again
+                if (add > 0) {
+                    progress.add(add);
+                    reported[0] += add;
                 }
             }
         };

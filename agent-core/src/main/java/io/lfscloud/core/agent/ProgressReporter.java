@@ -1,20 +1,23 @@
 package io.lfscloud.core.agent;
 
 import io.lfscloud.core.lfs.Oid;
+import io.lfscloud.spi.TransferListener;
 
 /**
- * Turns running totals into {@code progress} messages for one object: the first one as
+ * Turns the bytes moved for one object (added up, at most its size: a retry may move some
+ * again) into {@code progress} messages for one object: the first one as
  * soon as any byte has moved (git-lfs holds its other workers back until it sees
  * {@code bytesSoFar > 0}), then at most one every {@link #INTERVAL_NANOS}, and always
  * one when the total reaches the object's size.
  */
-final class ProgressReporter implements Progress {
+final class ProgressReporter implements TransferListener {
 
     static final long INTERVAL_NANOS = 100_000_000L;
 
     private final ProtocolWriter writer;
     private final Oid oid;
     private final long size;
+    private long soFar;
     private long lastSent;
     private long lastTime;
     private boolean sentAny;
@@ -26,7 +29,9 @@ final class ProgressReporter implements Progress {
     }
 
     @Override
-    public synchronized void report(long bytesSoFar) {
+    public synchronized void transferred(long bytes) {
+        soFar = Math.min(size, soFar + Math.max(bytes, 0));
+        long bytesSoFar = soFar;
         if (bytesSoFar <= lastSent && sentAny) {
             return;
         }

@@ -1,7 +1,6 @@
 package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
-import io.lfscloud.core.ReadAheadInputStream;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.lfs.LfsPointer;
@@ -15,27 +14,29 @@ import io.lfscloud.core.policy.UrlRefusedException;
 import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.core.store.StoreLayout;
 import io.lfscloud.core.temp.TempFiles;
+import io.lfscloud.core.transfer.ChangeCheck;
+import io.lfscloud.core.transfer.VerifyingSink;
 import io.lfscloud.spi.ObjectInfo;
+import io.lfscloud.spi.RetryPolicy;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
+import io.lfscloud.spi.TransferListener;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -48,8 +49,6 @@ import java.util.function.Function;
  */
 public final class Transfers implements AutoCloseable {
 
-    static final int BUFFER_SIZE = 256 * 1024;
-
     /**
      * Downloads in git-lfs's temp folder, {@code lfs-cloud-<oid[0:16]>-<pid>-…@<host>.part}:
      * named after their owner, deleted if the agent exits before handing them over, swept
@@ -59,16 +58,15 @@ public final class Transfers implements AutoCloseable {
         static final String PREFIX = "lfs-cloud-";
         static final String SUFFIX = ".part";
 
-        static Path create(Path dir, Oid oid) throws IOException {
+        static VerifyingSink create(Path dir, Oid oid, long size) throws IOException {
             TempFiles.sweep(dir, PREFIX, SUFFIX);
-            return TempFiles.create(dir, PREFIX + oid.hex().substring(0, 16), SUFFIX);
+            return VerifyingSink.create(dir, PREFIX + oid.hex().substring(0, 16), SUFFIX, size, oid.hex());
         }
     }
 
     private final Path workingDir;
     private final Function<Repository, BackendRegistry> registrySupplier;
-    private final int attempts;
-    private final long backoffMillis;
+    private RetryPolicy retry; // from the repository's settings on the first request, unless given
 
     private Repository repository;
     private BackendRegistry registry;
@@ -76,18 +74,18 @@ public final class Transfers implements AutoCloseable {
     private Map<String, String> indexBlobs;
 
     public Transfers(Path workingDir) {
-        this(workingDir, repo -> BackendRegistry.load(repo.setting("lfs-cloud.pluginPath"), true), 3, 250);
+        this(workingDir, repo -> BackendRegistry.load(repo.setting("lfs-cloud.pluginPath"), true), null);
     }
 
     /**
      * @param registrySupplier finds the storage backends, given the repository (for its settings)
+     * @param retry            how transient failures are retried; {@code null}: as the repository's
+     *                         settings say ({@link RetryPolicy#from}), read on the first request
      */
-    public Transfers(Path workingDir, Function<Repository, BackendRegistry> registrySupplier, int attempts,
-                     long backoffMillis) {
+    public Transfers(Path workingDir, Function<Repository, BackendRegistry> registrySupplier, RetryPolicy retry) {
         this.workingDir = workingDir;
         this.registrySupplier = registrySupplier;
-        this.attempts = Math.max(1, attempts);
-        this.backoffMillis = backoffMillis;
+        this.retry = retry;
     }
 
     // ----------------------------------------------------------------- set-up
@@ -115,6 +113,17 @@ public final class Transfers implements AutoCloseable {
             }
         }
         return registry;
+    }
+
+    private synchronized RetryPolicy retry() throws TransferFailure {
+        if (retry == null) {
+            try {
+                retry = RetryPolicy.from(repository().backendConfig());
+            } catch (StorageException e) {
+                throw TransferFailure.of(e);
+            }
+        }
+        return retry;
     }
 
     private synchronized RecordStore records() throws TransferFailure {
@@ -277,33 +286,30 @@ public final class Transfers implements AutoCloseable {
      * and SHA-256 while the bytes stream in. The file is handed over to git-lfs; on
      * failure it is deleted.
      */
-    public Path download(Oid oid, long size, Progress progress) throws TransferFailure {
+    public Path download(Oid oid, long size, TransferListener progress) throws TransferFailure {
         if (size < 0) {
             throw TransferFailure.badRequest("invalid size " + size);
         }
         WorkTreeRecord tracked = workTreeRecord(oid, size);
         Path tmpDir = repository().lfsTmpDir();
-        Path tmp;
+        VerifyingSink tmp;
         try {
             Files.createDirectories(tmpDir);
-            tmp = TempNames.create(tmpDir, oid);
+            tmp = TempNames.create(tmpDir, oid, size);
         } catch (IOException e) {
             throw new TransferFailure(ErrorCode.INTERNAL, "cannot create a temp file in " + tmpDir + ": " + describe(e), false, e);
         }
-        boolean ok = false;
-        try {
+        try (VerifyingSink sink = tmp) { // deleted unless handed over
             if (tracked.record() != null) {
-                fetchFrom(remote(tracked.record()), oid, size, tmp, progress);
+                fetchFrom(remote(tracked.record()), oid, size, sink, progress);
             } else {
-                fetchFromStoreOrHistory(oid, size, tmp, progress, tracked);
+                fetchFromStoreOrHistory(oid, size, sink, progress, tracked);
             }
-            ok = true;
-            TempFiles.release(tmp); // git-lfs's now
-            return tmp;
-        } finally {
-            if (!ok) {
-                TempFiles.delete(tmp);
-            }
+            Path file = sink.handOver(); // git-lfs's now
+            progress.transferred(0); // an empty object's only report
+            return file;
+        } catch (IOException e) { // verified already: only the file's close can fail here
+            throw new TransferFailure(ErrorCode.INSUFFICIENT_STORAGE, "cannot write " + tmp.file() + ": " + describe(e), false, e);
         }
     }
 
@@ -314,7 +320,8 @@ public final class Transfers implements AutoCloseable {
      *
      * @param tracked the checkout's record, which is not its own word here: unusable, or only a fallback
      */
-    private void fetchFromStoreOrHistory(Oid oid, long size, Path tmp, Progress progress, WorkTreeRecord tracked)
+    private void fetchFromStoreOrHistory(Oid oid, long size, VerifyingSink tmp, TransferListener progress,
+                                         WorkTreeRecord tracked)
             throws TransferFailure {
         String recordProblem = tracked.problem();
         if (recordProblem != null) {
@@ -355,85 +362,55 @@ public final class Transfers implements AutoCloseable {
         return tracked.fallback() != null ? Optional.of(tracked.fallback()) : historyRecord(oid);
     }
 
-    private void fetchFrom(Location loc, Oid oid, long size, Path tmp, Progress progress) throws TransferFailure {
+    private void fetchFrom(Location loc, Oid oid, long size, VerifyingSink tmp, TransferListener progress)
+            throws TransferFailure {
         if (loc.record() != null) {
             checkUnchanged(oid, size, loc);
         }
         fetchVerified(oid, size, loc, tmp, progress);
     }
 
-    private void fetchVerified(Oid oid, long size, Location loc, Path tmp, Progress progress)
+    private void fetchVerified(Oid oid, long size, Location loc, VerifyingSink sink, TransferListener progress)
             throws TransferFailure {
-        MessageDigest sha = sha256();
-        byte[] buf = new byte[(int) Math.max(8192, Math.min(BUFFER_SIZE, size))];
-        long total = 0;
         RemoteRecord r = loc.record();
-        ObjectInfo expected = r == null ? ObjectInfo.of(loc.uri(), size)
-                : new ObjectInfo(loc.uri(), size, r.etag(), r.versionId(), r.md5(), r.sha256().hex(), null);
-        // (truncated: a fallback source writes over what a failed one left)
-        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ObjectInfo expected = r == null ? ObjectInfo.of(loc.uri(), size) : r.tracked();
+        try {
+            sink.restart(); // a fallback source writes over what a failed one left
             for (int attempt = 1; ; attempt++) {
-                try (InputStream in = open(loc, total, size, expected)) {
-                    int n;
-                    // whole buffers: network streams hand out small pieces, and hashing and
-                    // writing them one by one costs far more than the copy into the buffer
-                    while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
-                        if (total + n > size) {
-                            throw corrupt(oid, loc, "it is larger than the " + size + " bytes its pointer says");
-                        }
-                        sha.update(buf, 0, n);
-                        writeTemp(out, buf, n, tmp);
-                        total += n;
-                        progress.report(total);
-                    }
+                try (InputStream in = open(loc, sink.count(), expected)) {
+                    sink.transferFrom(in, progress);
                     break;
                 } catch (StorageException e) {
-                    if (!e.kind().retriable() || attempt >= attempts) {
+                    if (!retry().again(e, attempt)) {
                         throw TransferFailure.of(e);
                     }
                     retryPause(oid, attempt, e);
-                } catch (TempWriteFailure e) {
-                    throw new TransferFailure(ErrorCode.INSUFFICIENT_STORAGE, "cannot write " + tmp + ": " + describe(e.getCause()), false, e);
+                } catch (VerifyingSink.Mismatch | VerifyingSink.WriteFailure e) {
+                    throw e;
                 } catch (IOException e) {
                     // a failed read from the store: a dropped connection or similar
-                    if (attempt >= attempts) {
+                    if (attempt >= retry().attempts()) {
                         throw new TransferFailure(ErrorCode.UNAVAILABLE, "reading " + loc.uri() + " failed: " + describe(e), true, e);
                     }
                     retryPause(oid, attempt, e);
                 }
             }
+            sink.verify();
+        } catch (VerifyingSink.Mismatch e) {
+            throw corrupt(oid, loc, switch (e.what()) {
+                case TOO_LARGE -> "it is larger than the " + size + " bytes its pointer says";
+                case SIZE -> "it has " + e.actualSize() + " bytes, its pointer says " + size;
+                case CONTENT -> "its content hashes to " + e.actualSha256();
+            });
         } catch (IOException e) {
-            throw new TransferFailure(ErrorCode.INSUFFICIENT_STORAGE, "cannot write " + tmp + ": " + describe(e), false, e);
-        }
-        if (total != size) {
-            throw corrupt(oid, loc, "it has " + total + " bytes, its pointer says " + size);
-        }
-        String actual = HexFormat.of().formatHex(sha.digest());
-        if (!actual.equals(oid.hex())) {
-            throw corrupt(oid, loc, "its content hashes to " + actual);
-        }
-        progress.report(total);
-    }
-
-    /** The object from {@code offset} on; large ones are fetched ahead while the caller hashes and writes. */
-    private static InputStream open(Location loc, long offset, long size, ObjectInfo expected) throws StorageException {
-        InputStream in = loc.backend().read(loc.uri(), offset, expected);
-        return size - offset >= ReadAheadInputStream.WORTH_IT ? new ReadAheadInputStream(in, BUFFER_SIZE, 4) : in;
-    }
-
-    private static void writeTemp(OutputStream out, byte[] buf, int n, Path tmp) throws TempWriteFailure {
-        try {
-            out.write(buf, 0, n);
-        } catch (IOException e) {
-            throw new TempWriteFailure(e);
+            Throwable cause = e instanceof VerifyingSink.WriteFailure && e.getCause() != null ? e.getCause() : e;
+            throw new TransferFailure(ErrorCode.INSUFFICIENT_STORAGE, "cannot write " + sink.file() + ": " + describe(cause), false, e);
         }
     }
 
-    /** A local write failure, kept apart from read failures (which may be retried). */
-    private static final class TempWriteFailure extends IOException {
-        TempWriteFailure(IOException cause) {
-            super(cause);
-        }
+    /** The object from {@code offset} on (the sink reads large ones ahead while it hashes and writes). */
+    private static InputStream open(Location loc, long offset, ObjectInfo expected) throws StorageException {
+        return loc.backend().read(loc.uri(), offset, expected);
     }
 
     private static TransferFailure corrupt(Oid oid, Location loc, String what) {
@@ -447,8 +424,8 @@ public final class Transfers implements AutoCloseable {
     }
 
     /**
-     * A remote-tracked object must still be what was tracked: same size and, unless the
-     * record pins a version (then the backend reads that version), same ETag.
+     * A remote-tracked object must still be what was tracked, by the one rule of
+     * {@link ChangeCheck} (a pinned version is read as it is; the store is not asked).
      */
     private void checkUnchanged(Oid oid, long size, Location loc) throws TransferFailure {
         RemoteRecord r = loc.record();
@@ -456,7 +433,7 @@ public final class Transfers implements AutoCloseable {
             throw new TransferFailure(ErrorCode.INTERNAL, "unusable .lfs-meta record " + MetaLayout.sha256Path(oid) + ": it says "
                     + r.size() + " bytes, the pointer says " + size, false, null);
         }
-        if (r.versionId() != null) {
+        if (!ChangeCheck.asksStore(r.tracked())) {
             return;
         }
         ObjectInfo now;
@@ -468,17 +445,13 @@ public final class Transfers implements AutoCloseable {
             }
             throw TransferFailure.of(e);
         }
-        List<String> changes = new ArrayList<>();
-        if (now.size() != r.size()) {
-            changes.add("size was " + r.size() + ", is " + now.size());
-        }
-        if (r.etag() != null && now.etag() != null && !r.etag().equals(now.etag())) {
-            changes.add("ETag was \"" + r.etag() + "\", is \"" + now.etag() + "\"");
-        }
-        if (!changes.isEmpty()) {
-            throw new TransferFailure(ErrorCode.CHANGED, "remote object " + loc.describe()
-                    + " changed since it was tracked: " + String.join("; ", changes)
+        ChangeCheck.Result check = ChangeCheck.compare(r.tracked(), now);
+        switch (check.verdict()) {
+            case CHANGED -> throw new TransferFailure(ErrorCode.CHANGED, "remote object "
+                    + loc.describe() + " changed since it was tracked: " + check.detail()
                     + " (run 'git lfs-cloud verify'; track it again to accept the new content)", false, null);
+            case UNCHECKED -> Log.trace(oid.shortForm() + ": " + check.detail() + "; its SHA-256 is checked as it arrives");
+            case UNCHANGED -> { }
         }
     }
 
@@ -487,7 +460,7 @@ public final class Transfers implements AutoCloseable {
             try {
                 return loc.backend().stat(loc.uri());
             } catch (StorageException e) {
-                if (!e.kind().retriable() || attempt >= attempts) {
+                if (!retry().again(e, attempt)) {
                     throw e;
                 }
                 retryPause(oid, attempt, e);
@@ -498,7 +471,7 @@ public final class Transfers implements AutoCloseable {
     // ----------------------------------------------------------------- upload
 
     /** Uploads the file at {@code path}, which git-lfs says holds object {@code oid}. */
-    public void upload(Oid oid, long size, String path, Progress progress) throws TransferFailure {
+    public void upload(Oid oid, long size, String path, TransferListener progress) throws TransferFailure {
         if (path == null || path.isEmpty()) {
             throw TransferFailure.badRequest("upload of " + oid + " has no path");
         }
@@ -523,7 +496,7 @@ public final class Transfers implements AutoCloseable {
         if (tracked.record() != null) {
             // tracked in place: its bytes already live at its URL, the store gets no copy
             Log.trace(oid.shortForm() + " is tracked in place at " + tracked.record().url() + ", not copied");
-            progress.report(size);
+            progress.transferred(size);
             return;
         }
         if (tracked.problem() != null) {
@@ -532,17 +505,19 @@ public final class Transfers implements AutoCloseable {
         Location loc = store(oid);
         for (int attempt = 1; ; attempt++) {
             // backends may report from several threads (parallel parts)
-            java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+            AtomicLong sent = new AtomicLong();
             try {
-                boolean wrote = loc.backend().write(loc.uri(), source, size, oid.hex(),
-                        bytes -> progress.report(Math.min(sent.addAndGet(bytes), size)));
+                boolean wrote = loc.backend().write(loc.uri(), source, size, oid.hex(), bytes -> {
+                    sent.addAndGet(bytes);
+                    progress.transferred(bytes);
+                });
                 if (!wrote) {
                     Log.trace(oid.shortForm() + " already in the store, not copied");
                 }
-                progress.report(size);
+                progress.transferred(Math.max(0, size - sent.get())); // what the backend did not report
                 return;
             } catch (StorageException e) {
-                if (!e.kind().retriable() || attempt >= attempts) {
+                if (!retry().again(e, attempt)) {
                     throw TransferFailure.of(e);
                 }
                 retryPause(oid, attempt, e);
@@ -553,21 +528,12 @@ public final class Transfers implements AutoCloseable {
     // ------------------------------------------------------------------ misc
 
     private void retryPause(Oid oid, int attempt, Exception e) throws TransferFailure {
-        long pause = backoffMillis << (attempt - 1);
-        Log.trace("retrying " + oid.shortForm() + " in " + pause + " ms after: " + describe(e));
+        RetryPolicy policy = retry();
+        Log.trace("retrying " + oid.shortForm() + " in " + policy.pauseMillis(attempt) + " ms after: " + describe(e));
         try {
-            Thread.sleep(pause);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new TransferFailure(ErrorCode.INTERNAL, "interrupted", false, ie);
-        }
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            policy.pause(attempt);
+        } catch (StorageException interrupted) {
+            throw new TransferFailure(ErrorCode.INTERNAL, "interrupted", false, interrupted);
         }
     }
 

@@ -9,6 +9,7 @@ import io.lfscloud.core.meta.RemoteRecord;
 import io.lfscloud.core.meta.TrackException;
 import io.lfscloud.core.meta.Tracker;
 import io.lfscloud.core.plugin.BackendRegistry;
+import io.lfscloud.spi.TransferListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 
 /** The remote-tracking commands: track-remote, resolve, verify, status. */
 final class RemoteCommands {
@@ -42,16 +44,27 @@ final class RemoteCommands {
         return BackendRegistry.load(repo.setting("lfs-cloud.pluginPath"));
     }
 
-    /** Hashing progress on stderr, only when it is a terminal. */
-    static Tracker.Progress terminalProgress() {
+    /** Hashing progress on stderr, only when it is a terminal: a line per object, redrawn every 8 MB. */
+    static BiFunction<String, Long, TransferListener> terminalProgress() {
         if (System.console() == null) {
-            return (path, done, total) -> { };
+            return (path, total) -> TransferListener.NONE;
         }
-        return (path, done, total) -> {
-            int pct = total == 0 ? 100 : (int) (done * 100 / total);
-            System.err.printf("\rhashing %s: %d%% (%d of %d MB)%s", Printable.escape(path), pct, done >> 20, total >> 20,
-                    done >= total ? "\n" : "");
-            System.err.flush();
+        return (path, total) -> new TransferListener() {
+            private long done;
+            private long lastShown;
+
+            @Override
+            public synchronized void transferred(long bytes) {
+                done += bytes;
+                if (done - lastShown < (8 << 20) && done < total) {
+                    return;
+                }
+                lastShown = done;
+                int pct = total == 0 ? 100 : (int) (done * 100 / total);
+                System.err.printf("\rhashing %s: %d%% (%d of %d MB)%s", Printable.escape(path), pct, done >> 20,
+                        total >> 20, done >= total ? "\n" : "");
+                System.err.flush();
+            }
         };
     }
 
@@ -105,7 +118,7 @@ final class RemoteCommands {
         private int recursive(Repository repo, URI prefix) {
             try (BackendRegistry registry = registry(repo)) {
                 List<String> problems = new ArrayList<>();
-                List<Tracker.Tracked> done = new Tracker(repo, registry, (p, d, t) -> { })
+                List<Tracker.Tracked> done = new Tracker(repo, registry, (p, t) -> TransferListener.NONE)
                         .trackRecursive(path, prefix, fetch, force, jobs, problems);
                 if (done.isEmpty() && problems.isEmpty()) {
                     throw new CliException("no objects under " + prefix);
@@ -139,7 +152,7 @@ final class RemoteCommands {
             }
             try (BackendRegistry registry = registry(repo)) {
                 Tracker.Tracked t = new Tracker(repo, registry, terminalProgress())
-                        .track(path, uri, new Tracker.Claims(size, etag, md5, givenSha256()), defer, fetch, force);
+                        .track(path, uri, new Tracker.Claims(size, etag, md5, givenSha256()), new Tracker.Options(defer, fetch, force));
                 if (t.how().equals("pending")) {
                     out("pending  " + t.path() + "  " + t.record().url() + "  (ETag \"" + t.record().etag()
                             + "\"; run 'git lfs-cloud resolve' to finish)");

@@ -1,14 +1,10 @@
 package io.lfscloud.core.git;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -153,46 +149,23 @@ public final class CommittedConfig {
             throw new Unusable(file.getParent().getFileName() + " is " + (folder.isSymbolicLink() ? "a symbolic link"
                     : "not a folder") + "; the settings of " + PATH + " are ignored");
         }
-        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!a.isRegularFile()) {
-            throw new Unusable(PATH + " is " + (a.isSymbolicLink() ? "a symbolic link" : "not a regular file")
-                    + "; its settings are ignored");
-        }
-        if (a.size() > MAX_BYTES) {
-            throw new Unusable(PATH + " is larger than " + MAX_BYTES / 1024 + " KiB; its settings are ignored");
-        }
-        try (SeekableByteChannel ch = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
-             InputStream in = Channels.newInputStream(ch)) {
-            byte[] b = in.readNBytes(MAX_BYTES + 1);
-            if (b.length > MAX_BYTES) {
-                throw new Unusable(PATH + " is larger than " + MAX_BYTES / 1024 + " KiB; its settings are ignored");
-            }
-            return b;
+        try {
+            return CommittedFiles.read(file, MAX_BYTES);
+        } catch (CommittedFiles.Unreadable e) {
+            throw new Unusable(PATH + " is " + switch (e.problem()) {
+                case SYMBOLIC_LINK -> "a symbolic link";
+                case NOT_REGULAR -> "not a regular file";
+                case TOO_LARGE -> "larger than " + MAX_BYTES / 1024 + " KiB";
+            } + "; its settings are ignored");
         }
     }
 
     /** The file as committed at HEAD, or {@code null} when there is none (or no HEAD yet). */
     private static byte[] readHead(Path workTree) throws IOException {
-        Git.Result entry = Git.run(workTree, List.of("ls-tree", "-l", "HEAD", "--", PATH));
-        String line = entry.out().strip();
-        if (!entry.ok() || line.isEmpty()) {
-            return null;
-        }
-        // <mode> SP <type> SP <object> SP+ <size> TAB <path>
-        String[] f = line.split("\t", 2)[0].split(" +");
-        if (f.length != 4 || !f[0].equals("100644") && !f[0].equals("100755") || !f[1].equals("blob")) {
-            return null; // a symlink or a folder is no settings file
-        }
-        long size;
-        try {
-            size = Long.parseLong(f[3]);
-        } catch (NumberFormatException e) {
-            return null;
-        }
-        if (size > MAX_BYTES) {
-            return null;
-        }
-        return Git.blob(workTree, f[2]);
+        // a symlink or a folder is no settings file
+        Optional<CommittedFiles.TreeEntry> entry = CommittedFiles.treeEntry(workTree, "HEAD", PATH)
+                .filter(e -> e.problem(MAX_BYTES) == null);
+        return entry.isEmpty() ? null : Git.blob(workTree, entry.get().object());
     }
 
     static String sha256(byte[] content) {

@@ -57,11 +57,15 @@ public final class MetaFiles {
         if (text.isEmpty()) {
             return Optional.empty();
         }
-        RemoteRecord r = RemoteRecord.parse(text.get(), rel);
-        if (!oid.equals(r.sha256())) {
-            throw new InvalidRecordException(rel + ": its \"sha256\" does not match its file name");
+        return Optional.of(checked(RemoteRecord.parse(text.get(), rel), oid, rel));
+    }
+
+    /** {@code r}, read from {@code where}, if it is the record of {@code oid} its file name says. */
+    static RemoteRecord checked(RemoteRecord r, Oid oid, String where) throws InvalidRecordException {
+        if (r.sha256() == null || !r.sha256().equals(oid)) {
+            throw new InvalidRecordException(where + ": its \"sha256\" does not match its file name");
         }
-        return Optional.of(r);
+        return r;
     }
 
     /** Removes the record of {@code oid} (never through a symbolic link); nothing when there is none. */

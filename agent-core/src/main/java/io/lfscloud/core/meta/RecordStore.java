@@ -1,5 +1,6 @@
 package io.lfscloud.core.meta;
 
+import io.lfscloud.core.git.CommittedFiles;
 import io.lfscloud.core.git.Git;
 import io.lfscloud.core.lfs.Oid;
 
@@ -41,12 +42,7 @@ public final class RecordStore {
 
     /** The record of {@code oid} in the working tree only (the checkout git-lfs works in). */
     public Optional<RemoteRecord> findInWorkTree(Oid oid) throws IOException, InvalidRecordException {
-        String rel = MetaLayout.sha256Path(oid);
-        Optional<String> text = SafeFiles.readRecord(workTree, rel);
-        if (text.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(checked(RemoteRecord.parse(text.get(), rel), oid, rel));
+        return new MetaFiles(workTree).record(oid);
     }
 
     /**
@@ -65,44 +61,18 @@ public final class RecordStore {
         if (!content.ok()) {
             throw new IOException("cannot read " + where + ": " + content.firstErrorLine());
         }
-        return Optional.of(checked(RemoteRecord.parse(content.out(), where), oid, where));
+        return Optional.of(MetaFiles.checked(RemoteRecord.parse(content.out(), where), oid, where));
     }
 
     /** The id of the blob at {@code rel} in {@code commit}, checked to be a regular file small enough for a record. */
     private String regularBlob(String commit, String rel, String where) throws IOException, InvalidRecordException {
-        Git.Result entry = Git.run(workTree, List.of("ls-tree", "-l", "-z", commit, "--", rel));
-        int tab = entry.out().indexOf('\t');
-        if (!entry.ok() || tab < 0) {
-            throw new IOException("cannot read " + where + ": " + (entry.ok() ? "not in that commit" : entry.firstErrorLine()));
+        CommittedFiles.TreeEntry entry = CommittedFiles.treeEntry(workTree, commit, rel)
+                .orElseThrow(() -> new IOException("cannot read " + where + ": not in that commit"));
+        CommittedFiles.Problem problem = entry.problem(SafeFiles.MAX_RECORD_BYTES);
+        if (problem != null) {
+            throw SafeFiles.notARecord(where, problem);
         }
-        String[] fields = entry.out().substring(0, tab).strip().split(" +"); // mode type object size
-        if (fields.length != 4) {
-            throw new IOException("cannot read " + where + ": unexpected 'git ls-tree' output");
-        }
-        if (fields[0].equals("120000")) {
-            throw new InvalidRecordException(where + " is a symbolic link, not a record");
-        }
-        if (!fields[1].equals("blob") || !(fields[0].equals("100644") || fields[0].equals("100755"))) {
-            throw new InvalidRecordException(where + " is not a regular file");
-        }
-        long size;
-        try {
-            size = Long.parseLong(fields[3]);
-        } catch (NumberFormatException e) {
-            throw new IOException("cannot read " + where + ": unexpected 'git ls-tree' output");
-        }
-        if (size > SafeFiles.MAX_RECORD_BYTES) {
-            throw new InvalidRecordException(where + " is larger than " + (SafeFiles.MAX_RECORD_BYTES >> 10)
-                    + " KiB, too large for a record");
-        }
-        return fields[2];
-    }
-
-    private static RemoteRecord checked(RemoteRecord r, Oid oid, String where) throws InvalidRecordException {
-        if (!oid.equals(r.sha256())) {
-            throw new InvalidRecordException(where + ": its \"sha256\" does not match its file name");
-        }
-        return r;
+        return entry.object();
     }
 
     private synchronized Map<String, String> history() throws IOException {

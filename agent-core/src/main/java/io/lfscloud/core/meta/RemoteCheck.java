@@ -5,9 +5,12 @@ import io.lfscloud.core.policy.UrlRefusedException;
 import io.lfscloud.core.BoundedTasks;
 import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.core.lfs.Oid;
+import io.lfscloud.core.transfer.ChangeCheck;
+import io.lfscloud.core.transfer.VerifyingSink;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageException;
+import io.lfscloud.spi.TransferListener;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,6 +61,10 @@ public final class RemoteCheck {
         return List.of(results);
     }
 
+    /**
+     * One place: refused by the URL policy, missing, unreachable, or judged by {@link ChangeCheck}
+     * (the store is asked even for a pinned version, so that a missing object shows).
+     */
     static Result one(RemoteRecord r, BackendRegistry registry, BackendConfig config, boolean deep) {
         try {
             UrlPolicy.checkFollow(r.url(), config);
@@ -77,19 +84,9 @@ public final class RemoteCheck {
         } catch (RuntimeException e) {
             return new Result(r, State.UNREACHABLE, String.valueOf(e));
         }
-        List<String> changes = new ArrayList<>();
-        if (now.size() != r.size()) {
-            changes.add("size was " + r.size() + ", is " + now.size());
-        }
-        if (r.versionId() == null && r.etag() != null && !r.etag().equals(now.etag())) {
-            changes.add("ETag was \"" + r.etag() + "\", is " + (now.etag() == null ? "none" : "\"" + now.etag() + "\""));
-        }
-        if (r.versionId() == null && r.etag() == null && r.lastModified() != null && now.lastModified() != null
-                && !r.lastModified().equals(now.lastModified())) {
-            changes.add("Last-Modified was " + r.lastModified() + ", is " + now.lastModified());
-        }
-        if (!changes.isEmpty()) {
-            return new Result(r, State.CHANGED, String.join("; ", changes));
+        ChangeCheck.Result check = ChangeCheck.compare(r.tracked(), now); // the download's rule
+        if (check.verdict() == ChangeCheck.Verdict.CHANGED) {
+            return new Result(r, State.CHANGED, check.detail());
         }
         if (r.sha256() == null) {
             return new Result(r, State.PENDING, "");
@@ -97,30 +94,25 @@ public final class RemoteCheck {
         if (deep) {
             return rehash(r, backend);
         }
-        if (r.versionId() == null && r.etag() == null && (r.lastModified() == null || now.lastModified() == null)) {
-            return new Result(r, State.UNCHECKED, "the store gives no ETag, version or Last-Modified to compare, and"
-                    + " the size alone cannot show a change of content");
+        if (check.verdict() == ChangeCheck.Verdict.UNCHECKED) {
+            return new Result(r, State.UNCHECKED, check.detail());
         }
         return new Result(r, State.OK, "");
     }
 
     /** Reads the object once through SHA-256, keeping nothing. */
     private static Result rehash(RemoteRecord r, io.lfscloud.spi.StorageBackend backend) {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        ObjectInfo expected = new ObjectInfo(r.url(), r.size(), r.etag(), r.versionId(), null, null, null);
-        long total = 0;
-        try (InputStream in = backend.read(r.url(), 0, expected)) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                sha.update(buf, 0, n);
-                total += n;
-            }
+        ObjectInfo expected = r.tracked();
+        try (VerifyingSink sink = VerifyingSink.discarding(r.size(), r.sha256().hex());
+             InputStream in = backend.read(r.url(), 0, expected)) {
+            sink.transferFrom(in, TransferListener.NONE);
+            sink.verify();
+        } catch (VerifyingSink.Mismatch e) {
+            return new Result(r, State.CHANGED, switch (e.what()) {
+                case TOO_LARGE -> "it has more than its size of " + r.size() + " bytes";
+                case SIZE -> "read " + e.actualSize() + " bytes, its size is " + r.size();
+                case CONTENT -> "its content no longer hashes to the tracked SHA-256 (is " + e.actualSha256() + ")";
+            });
         } catch (StorageException e) {
             return switch (e.kind()) {
                 case NOT_FOUND -> new Result(r, State.MISSING, "no longer exists");
@@ -129,13 +121,6 @@ public final class RemoteCheck {
             };
         } catch (IOException | RuntimeException e) {
             return new Result(r, State.UNREACHABLE, "reading it failed: " + e.getMessage());
-        }
-        if (total != r.size()) {
-            return new Result(r, State.CHANGED, "read " + total + " bytes, its size is " + r.size());
-        }
-        Oid oid = Oid.of(sha.digest());
-        if (!oid.equals(r.sha256())) {
-            return new Result(r, State.CHANGED, "its content no longer hashes to the tracked SHA-256 (is " + oid + ")");
         }
         return new Result(r, State.OK, "");
     }

@@ -3,6 +3,7 @@ package io.lfscloud.core.meta;
 import io.lfscloud.core.json.Json;
 import io.lfscloud.core.json.JsonException;
 import io.lfscloud.core.lfs.Oid;
+import io.lfscloud.spi.ObjectInfo;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -97,6 +98,11 @@ public record RemoteRecord(Oid sha256, long size, String md5, List<Place> places
     /** The first place's ETag. */
     public String etag() {
         return first().etag();
+    }
+
+    /** The first place as the store described it when tracked (what a read expects, what a change check compares). */
+    public ObjectInfo tracked() {
+        return new ObjectInfo(url(), size, etag(), versionId(), md5, sha256 == null ? null : sha256.hex(), lastModified());
     }
 
     /** The first place's version. */

@@ -1,6 +1,7 @@
 package io.lfscloud.core.meta;
 
 import io.lfscloud.core.Printable;
+import io.lfscloud.core.git.CommittedFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -82,29 +83,24 @@ public final class SafeFiles {
             }
             return Optional.empty(); // nothing there, even through the link
         }
-        BasicFileAttributes a = attributes(file);
-        if (a == null) {
-            return Optional.empty();
-        }
-        if (a.isSymbolicLink()) {
-            throw new InvalidRecordException(where + " is a symbolic link, not a record");
-        }
-        if (!a.isRegularFile()) {
-            throw new InvalidRecordException(where + " is not a regular file");
-        }
-        if (a.size() > MAX_RECORD_BYTES) {
-            throw new InvalidRecordException(where + " is larger than " + (MAX_RECORD_BYTES >> 10) + " KiB, too large for a record");
-        }
         byte[] bytes;
         try {
-            bytes = readAtMost(file, MAX_RECORD_BYTES + 1);
+            bytes = CommittedFiles.read(file, MAX_RECORD_BYTES);
         } catch (NoSuchFileException e) {
             return Optional.empty();
-        }
-        if (bytes.length > MAX_RECORD_BYTES) {
-            throw new InvalidRecordException(where + " is larger than " + (MAX_RECORD_BYTES >> 10) + " KiB, too large for a record");
+        } catch (CommittedFiles.Unreadable e) {
+            throw notARecord(where, e.problem());
         }
         return Optional.of(utf8(bytes, where));
+    }
+
+    /** Why what is at {@code where} (in the working tree or a commit) is not read as a record. */
+    static InvalidRecordException notARecord(String where, CommittedFiles.Problem problem) {
+        return new InvalidRecordException(where + switch (problem) {
+            case SYMBOLIC_LINK -> " is a symbolic link, not a record";
+            case NOT_REGULAR -> " is not a regular file";
+            case TOO_LARGE -> " is larger than " + (MAX_RECORD_BYTES >> 10) + " KiB, too large for a record";
+        });
     }
 
     /** Strict UTF-8: a record with bytes that are not text is refused, not read with replacement characters. */

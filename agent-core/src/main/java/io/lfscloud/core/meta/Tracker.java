@@ -4,45 +4,34 @@ import io.lfscloud.core.policy.UrlPolicy;
 import io.lfscloud.core.policy.UrlRefusedException;
 import io.lfscloud.core.BoundedTasks;
 import io.lfscloud.core.Printable;
-import io.lfscloud.core.ReadAheadInputStream;
-import io.lfscloud.core.git.Git;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.core.lfs.LfsPointer;
 import io.lfscloud.core.lfs.Oid;
+import io.lfscloud.core.transfer.ChangeCheck;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
+import io.lfscloud.spi.TransferListener;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.HashSet;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Objects;
+import java.util.function.BiFunction;
 
 /**
- * Tracks files that already live in a store, in place: finds their SHA-256 the cheapest way
- * it can (given; known from an earlier ETag or MD5 mapping; reported by the store; or by
- * streaming the object once through a hasher), then writes a real LFS pointer and the
+ * Tracks files that already live in a store, in place: the commands' flow. It checks the path,
+ * the URL and the user's claims against the store, has {@link Sha256Lookup} find the SHA-256
+ * the cheapest way it can, and {@link WorkTreeWriter} write a real LFS pointer and the
  * {@code .lfs-meta} records. Nothing is uploaded anywhere.
  */
 public final class Tracker {
@@ -55,39 +44,42 @@ public final class Tracker {
     public record Tracked(String path, RemoteRecord record, String how, boolean local) {
     }
 
-    /** Hashing progress: bytes so far of a total. */
-    public interface Progress {
-        void update(String path, long done, long total);
+    /**
+     * How to track.
+     *
+     * @param defer record a pending, ETag-keyed entry and no pointer ({@link #resolve} finishes it)
+     * @param fetch keep the bytes: into {@code .git/lfs/objects} and the working tree
+     * @param force replace a file already at the path
+     */
+    public record Options(boolean defer, boolean fetch, boolean force) {
+        /** Neither deferred nor fetched; an existing file (other than a pointer) is left alone. */
+        public static final Options DEFAULT = new Options(false, false, false);
     }
 
     private final Repository repo;
     private final BackendRegistry registry;
     private final MetaFiles files;
-    private final Progress progress;
-    private MetaLock lock;
-    private Map<String, Set<Oid>> pathIndex;
+    private final Sha256Lookup lookup;
+    private final WorkTreeWriter writer;
 
-    public Tracker(Repository repo, BackendRegistry registry, Progress progress) {
+    /**
+     * @param progress the listener told of the bytes hashed of one object, given its path and size
+     */
+    public Tracker(Repository repo, BackendRegistry registry, BiFunction<String, Long, TransferListener> progress) {
         this.repo = repo;
         this.registry = registry;
         this.files = new MetaFiles(repo.workTree());
-        this.progress = progress;
+        this.lookup = new Sha256Lookup(repo, files, progress);
+        this.writer = new WorkTreeWriter(repo, files);
     }
 
-    /**
-     * Tracks {@code url} at working-tree path {@code path}.
-     *
-     * @param defer record a pending, ETag-keyed entry and no pointer ({@link #resolve} finishes it)
-     * @param fetch keep the bytes: into {@code .git/lfs/objects} and the working tree
-     * @param force replace a file already at {@code path}
-     */
-    public Tracked track(String path, URI url, Claims claims, boolean defer, boolean fetch, boolean force)
+    /** Tracks {@code url} at working-tree path {@code path}. */
+    public Tracked track(String path, URI url, Claims claims, Options options) throws TrackException {
+        return track(path, url, claims, options, true);
+    }
+
+    private Tracked track(String path, URI url, Claims claims, Options options, boolean setAttributes)
             throws TrackException {
-        return track(path, url, claims, defer, fetch, force, true);
-    }
-
-    private Tracked track(String path, URI url, Claims claims, boolean defer, boolean fetch, boolean force,
-                          boolean setAttributes) throws TrackException {
         String rel = relativePath(path);
         check(url);
         StorageBackend backend = backend(url);
@@ -95,25 +87,21 @@ public final class Tracker {
         ObjectInfo info = stat(backend, url);
         verifyClaims(url, info, claims);
         Path target = repo.workTree().resolve(rel);
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !force && !isPointer(target)) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !options.force() && !WorkTreeWriter.isPointer(target)) {
             throw new TrackException(rel + " already exists; remove it first or use --force");
         }
         String etag = info.etag();
         String md5 = info.md5() != null ? info.md5() : lower(claims.md5());
         RemoteRecord base = new RemoteRecord(null, url, info.size(), etag, md5, info.versionId(), rel,
                 Instant.now().truncatedTo(ChronoUnit.SECONDS), info.lastModified());
-        if (defer) {
+        if (options.defer()) {
             if (etag == null) {
                 throw new TrackException("--defer keys the pending entry by ETag, and " + url + " has none; track it without --defer");
             }
-            try (MetaLock.Held held = lock()) {
-                files.putEtagEntry(base);
-            } catch (IOException | InvalidRecordException e) {
-                throw new TrackException("cannot write " + MetaLayout.etagPath(etag) + ": " + e.getMessage());
-            }
+            writer.putPending(base);
             return new Tracked(rel, base, "pending", false);
         }
-        return finish(base, backend, claims, fetch, setAttributes, info.sha256());
+        return finish(base, backend, claims, options.fetch(), setAttributes, info.sha256());
     }
 
     /**
@@ -147,7 +135,7 @@ public final class Tracker {
                 tasks.submit(() -> {
                     try {
                         done.add(track(repo.workTree().resolve(rel).toString(), info.uri(), new Claims(null, null, null, null),
-                                false, fetch, force, false));
+                                new Options(false, fetch, force), false));
                     } catch (TrackException e) {
                         failures.add(e.getMessage());
                     }
@@ -162,8 +150,8 @@ public final class Tracker {
         }
         problems.addAll(failures);
         if (!done.isEmpty()) {
-            try (MetaLock.Held held = lock()) {
-                ensureTracked(relDir + "/**", done.stream().anyMatch(t -> !t.local()));
+            try (MetaLock.Held held = writer.lock()) {
+                writer.ensureTracked(relDir + "/**", done.stream().anyMatch(t -> !t.local()));
             } catch (IOException e) {
                 throw new TrackException(e.getMessage());
             }
@@ -194,18 +182,20 @@ public final class Tracker {
                 // a pending entry was written by whoever wrote the repository: it never replaces a
                 // file that is there (only a pointer, as track-remote without --force)
                 Path target = repo.workTree().resolve(p.path());
-                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !isPointer(target)) {
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !WorkTreeWriter.isPointer(target)) {
                     throw new TrackException(Printable.escape(p.path()) + " already exists and is not an LFS pointer;"
                             + " resolve leaves it alone (move it away, or track it again with track-remote --force)");
                 }
                 StorageBackend backend = backend(p.url());
                 ObjectInfo now = stat(backend, p.url());
-                if (now.size() != p.size() || (p.etag() != null && !p.etag().equals(now.etag()))) {
-                    throw new TrackException(p.path() + ": " + p.url() + " changed since it was deferred (ETag \""
-                            + p.etag() + "\" → \"" + now.etag() + "\", size " + p.size() + " → " + now.size()
-                            + "); track it again");
+                ChangeCheck.Result check = ChangeCheck.compare(p.tracked(), now); // the download's rule
+                if (check.verdict() == ChangeCheck.Verdict.CHANGED) {
+                    throw new TrackException(p.path() + ": " + p.url() + " changed since it was deferred ("
+                            + check.detail() + "); track it again");
                 }
-                done.add(finish(p, backend, new Claims(null, null, null, null), false, true, now.sha256()));
+                // the store's SHA-256 is the current object's: not the pinned version's unless it is that one
+                boolean same = Objects.equals(p.versionId(), now.versionId()) || p.versionId() == null;
+                done.add(finish(p, backend, new Claims(null, null, null, null), false, true, same ? now.sha256() : null));
             } catch (TrackException e) {
                 problems.add(e.getMessage());
             }
@@ -218,251 +208,11 @@ public final class Tracker {
     /** @param storeSha256 the SHA-256 the store reported for the whole object, or {@code null} */
     private Tracked finish(RemoteRecord base, StorageBackend backend, Claims claims, boolean fetch, boolean setAttributes,
                            String storeSha256) throws TrackException {
-        String how;
-        Oid sha = claims.sha256();
-        Path local = null;
-        if (sha != null) {
-            how = "SHA-256 given";
-        } else if ((sha = fromEtagMapping(base)) != null) {
-            how = "SHA-256 known from an earlier ETag mapping";
-        } else if (base.md5() != null && (sha = fromMd5Mapping(base)) != null) {
-            how = "SHA-256 known from an earlier MD5 mapping";
-        } else if (storeSha256 != null && Oid.isValid(lower(storeSha256))) {
-            sha = Oid.parse(lower(storeSha256));
-            how = "SHA-256 reported by the store";
-        } else {
-            Hashed h = hash(base, backend, claims, fetch);
-            sha = h.sha256;
-            local = h.file;
-            base = base.withMd5(h.md5);
-            how = fetch ? "hashed while fetching" : "hashed by streaming the object once";
-        }
-        if (fetch && local == null) {
-            local = hash(base, backend, claims, true).file; // the SHA-256 was known; the bytes are wanted anyway
-        }
-        RemoteRecord record = base.withSha256(sha);
-        boolean present = placeInWorkTree(record, local); // its own file: no lock needed (a copy may take long)
-        // ETag and MD5 files and .gitattributes are read, changed and written back: one command at a time
-        try (MetaLock.Held held = lock()) {
-            try {
-                placeRecord(record);
-                if (record.etag() != null) {
-                    files.putEtagEntry(record);
-                }
-                if (record.md5() != null) {
-                    files.putMd5(record.md5(), record.size(), sha);
-                }
-            } catch (IOException | InvalidRecordException e) {
-                throw new TrackException("cannot write .lfs-meta records: " + e.getMessage());
-            }
-            if (setAttributes) {
-                ensureTracked(record.path(), !present);
-            }
-            return new Tracked(record.path(), record, how, present);
-        } catch (IOException e) {
-            throw new TrackException(e.getMessage()); // the lock
-        }
-    }
-
-    /**
-     * Writes {@code record}'s one place into the record of its content, replacing any place at
-     * the same path there, and takes that path out of the records of other content (a path holds
-     * one file): a record left with no place is removed. Call with the lock held.
-     */
-    private void placeRecord(RemoteRecord record) throws IOException, InvalidRecordException {
-        String path = record.path();
-        Map<String, Set<Oid>> index = pathIndex();
-        for (Oid oid : index.getOrDefault(path, Set.of())) {
-            if (oid.equals(record.sha256())) {
-                continue;
-            }
-            Optional<RemoteRecord> old;
-            try {
-                old = files.record(oid);
-            } catch (InvalidRecordException e) {
-                continue; // unreadable: 'verify' lists it; never rewritten from a guess
-            }
-            if (old.isEmpty()) {
-                continue;
-            }
-            RemoteRecord left = old.get().without(path);
-            if (left == null) {
-                files.deleteRecord(oid);
-            } else {
-                files.writeRecord(left);
-            }
-        }
-        Optional<RemoteRecord> same;
-        try {
-            same = files.record(record.sha256());
-        } catch (InvalidRecordException e) {
-            same = Optional.empty(); // replaced by a valid one: the content is known, its place just tracked
-        }
-        files.writeRecord(same.map(r -> r.with(record)).orElse(record));
-        Set<Oid> now = new HashSet<>();
-        now.add(record.sha256());
-        index.put(path, now);
-    }
-
-    /**
-     * Which records name each path: read once per tracker (under the lock), then kept up to date
-     * by its own writes. Records are re-read before each change, so the index only says where to look.
-     */
-    private synchronized Map<String, Set<Oid>> pathIndex() throws IOException {
-        if (pathIndex == null) {
-            Map<String, Set<Oid>> index = new ConcurrentHashMap<>();
-            for (RemoteRecord r : files.records(new ArrayList<>())) {
-                for (RemoteRecord.Place p : r.places()) {
-                    if (p.path() != null) {
-                        index.computeIfAbsent(p.path(), k -> ConcurrentHashMap.newKeySet()).add(r.sha256());
-                    }
-                }
-            }
-            pathIndex = index;
-        }
-        return pathIndex;
-    }
-
-    private Oid fromEtagMapping(RemoteRecord base) throws TrackException {
-        if (base.etag() == null) {
-            return null;
-        }
-        try {
-            for (RemoteRecord e : files.etagEntries(base.etag())) {
-                if (e.sha256() != null && e.url().equals(base.url()) && e.size() == base.size()) {
-                    return e.sha256();
-                }
-            }
-            return null;
-        } catch (IOException | InvalidRecordException e) {
-            return null; // a broken mapping is only a missed shortcut
-        }
-    }
-
-    private Oid fromMd5Mapping(RemoteRecord base) {
-        try {
-            return files.sha256ForMd5(base.md5(), base.size());
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private record Hashed(Oid sha256, String md5, Path file) {
-    }
-
-    /** Streams the object once through SHA-256 and MD5; with {@code keep}, into git-lfs's object store too. */
-    private Hashed hash(RemoteRecord base, StorageBackend backend, Claims claims, boolean keep) throws TrackException {
-        MessageDigest sha = digest("SHA-256");
-        // MD5 costs as much again as SHA-256: only when a given --md5 must be checked
-        MessageDigest md5 = claims.md5() != null && base.md5() == null ? digest("MD5") : null;
-        Path tmp = null;
-        try {
-            OutputStream out = OutputStream.nullOutputStream();
-            if (keep) {
-                Files.createDirectories(repo.lfsTmpDir());
-                tmp = Files.createTempFile(repo.lfsTmpDir(), "lfs-cloud-track-", ".part");
-                out = Files.newOutputStream(tmp, StandardOpenOption.WRITE);
-            }
-            ObjectInfo expected = new ObjectInfo(base.url(), base.size(), base.etag(), base.versionId(), null, null, null);
-            long total = 0;
-            try (OutputStream o = out; InputStream in = new ReadAheadInputStream(backend.read(base.url(), 0, expected),
-                    1 << 20, 4)) {
-                byte[] buf = new byte[1 << 20];
-                int n;
-                long lastShown = 0;
-                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) { // whole buffers, as in Transfers
-                    sha.update(buf, 0, n);
-                    if (md5 != null) {
-                        md5.update(buf, 0, n);
-                    }
-                    o.write(buf, 0, n);
-                    total += n;
-                    if (total > base.size()) {
-                        throw new TrackException(base.url() + " sends more than its size of " + base.size()
-                                + " bytes; it may be changing: try again");
-                    }
-                    if (total - lastShown >= (8 << 20)) {
-                        progress.update(base.path(), total, base.size());
-                        lastShown = total;
-                    }
-                }
-            }
-            progress.update(base.path(), total, base.size());
-            if (total != base.size()) {
-                throw new TrackException(base.url() + " sent " + total + " bytes, its size is " + base.size()
-                        + "; it may be changing: try again");
-            }
-            String md5Hex = md5 == null ? base.md5() : HexFormat.of().formatHex(md5.digest());
-            if (md5 != null && !claims.md5().equalsIgnoreCase(md5Hex)) {
-                throw new TrackException("--md5 " + claims.md5() + " does not match " + base.url() + ", whose MD5 is " + md5Hex);
-            }
-            Oid oid = Oid.of(sha.digest());
-            Path kept = null;
-            if (keep) {
-                kept = objectPath(oid);
-                Files.createDirectories(kept.getParent());
-                Files.move(tmp, kept, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                tmp = null;
-            }
-            return new Hashed(oid, md5Hex, kept);
-        } catch (StorageException e) {
-            throw new TrackException(base.path() + ": " + e.getMessage());
-        } catch (IOException e) {
-            throw new TrackException(base.path() + ": reading " + base.url() + " failed: " + e.getMessage());
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
-        }
-    }
-
-    /**
-     * Writes the working-tree file: the content when the object is local, else the pointer;
-     * makes sure git-lfs tracks the path. Returns whether the object is present locally.
-     */
-    private boolean placeInWorkTree(RemoteRecord r, Path local) throws TrackException {
-        Path object = objectPath(r.sha256());
-        boolean present = local != null || Files.isRegularFile(object);
-        try {
-            // a new file renamed into place: never written through a link at the path or above it
-            if (present) {
-                SafeFiles.copy(repo.workTree(), r.path(), object);
-            } else {
-                SafeFiles.write(repo.workTree(), r.path(), new LfsPointer(r.sha256(), r.size()).bytes());
-            }
-        } catch (IOException e) {
-            throw new TrackException("cannot write " + r.path() + ": " + e.getMessage());
-        }
-        return present;
-    }
-
-    /**
-     * Makes git-lfs track {@code pattern} (a path, or {@code dir/**}) unless it already does;
-     * with {@code objectsElsewhere}, lets git-lfs push commits whose objects are not local.
-     */
-    private void ensureTracked(String pattern, boolean objectsElsewhere) throws TrackException {
-        try {
-            boolean literal = !pattern.endsWith("/**");
-            String probe = literal ? pattern : pattern.substring(0, pattern.length() - 2) + "x";
-            Git.Result attr = Git.run(repo.workTree(), List.of("check-attr", "filter", "--", probe));
-            if (!attr.out().strip().endsWith(": filter: lfs")) {
-                List<String> cmd = literal ? List.of("lfs", "track", "--filename", pattern) : List.of("lfs", "track", pattern);
-                Git.Result t = Git.run(repo.workTree(), cmd);
-                if (!t.ok()) {
-                    throw new TrackException("'git " + String.join(" ", cmd) + "' failed: " + t.firstErrorLine());
-                }
-            }
-            if (objectsElsewhere) {
-                // git-lfs refuses to push commits whose objects are not local; these live at their URL
-                Git.run(repo.workTree(), List.of("config", "--local", "lfs.allowincompletepush", "true"));
-            }
-        } catch (IOException e) {
-            throw new TrackException("cannot run git: " + e.getMessage());
-        }
+        Sha256Lookup.Found found = lookup.find(base, backend, claims, fetch, storeSha256);
+        RemoteRecord record = (found.md5() != null ? base.withMd5(found.md5()) : base).withSha256(found.sha256());
+        boolean present = writer.placeFile(record, found.local()); // its own file: no lock needed (a copy may take long)
+        writer.putRecords(record, present, setAttributes);
+        return new Tracked(record.path(), record, found.how(), present);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -480,20 +230,6 @@ public final class Tracker {
         } catch (IOException e) {
             throw new TrackException("cannot track " + rel + ": " + e.getMessage());
         }
-    }
-
-    /** Holds the working tree's {@link MetaLock}; a command that waits too long gets its message. */
-    private MetaLock.Held lock() throws IOException {
-        synchronized (this) {
-            if (lock == null) {
-                lock = MetaLock.of(repo.workTree());
-            }
-        }
-        return lock.acquire();
-    }
-
-    private Path objectPath(Oid oid) {
-        return repo.lfsDir().resolve("objects").resolve(oid.shardedPath());
     }
 
     private void check(URI url) throws TrackException {
@@ -564,28 +300,8 @@ public final class Tracker {
         return rel;
     }
 
-    /** Whether {@code file} itself (not what a link there points to) is a small LFS pointer file. */
-    private static boolean isPointer(Path file) {
-        try {
-            BasicFileAttributes a = SafeFiles.attributes(file);
-            if (a == null || !a.isRegularFile() || a.size() > LfsPointer.MAX_SIZE) {
-                return false;
-            }
-            return LfsPointer.parse(SafeFiles.readAtMost(file, LfsPointer.MAX_SIZE)).isPresent();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     private static String lower(String s) {
         return s == null ? null : s.toLowerCase(Locale.ROOT);
     }
 
-    private static MessageDigest digest(String name) {
-        try {
-            return MessageDigest.getInstance(name);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

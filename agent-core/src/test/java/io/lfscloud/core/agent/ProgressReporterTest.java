@@ -21,11 +21,11 @@ class ProgressReporterTest {
     void firstEventComesAtOnceAndTheLastEqualsTheSize() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ProgressReporter p = new ProgressReporter(new ProtocolWriter(out), OID, 1000);
-        p.report(0);      // nothing moved yet: no event (git-lfs wants bytesSoFar > 0)
-        p.report(10);     // first bytes: at once
-        p.report(20);     // too soon: throttled
-        p.report(1000);   // the end: always
-        p.report(1000);   // nothing new
+        p.transferred(0); // nothing moved yet: no event (git-lfs wants bytesSoFar > 0)
+        p.transferred(10); // first bytes: at once
+        p.transferred(10); // too soon: throttled
+        p.transferred(980); // the end: always
+        p.transferred(0);  // nothing new
         List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(2, lines.size(), lines.toString());
         Map<String, Object> first = Json.parseObject(lines.get(0));
@@ -39,7 +39,7 @@ class ProgressReporterTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ProgressReporter p = new ProgressReporter(new ProtocolWriter(out), OID, 300);
         for (long i = 1; i <= 300; i++) {
-            p.report(i);
+            p.transferred(1);
             if (i % 100 == 0) {
                 Thread.sleep(ProgressReporter.INTERVAL_NANOS / 1_000_000 + 5);
             }
@@ -54,5 +54,17 @@ class ProgressReporterTest {
         }
         assertEquals(300, soFar);
         assertTrue(sum == 300);
+    }
+
+    @Test
+    void bytesMovedAgainByARetryNeverGoPastTheSize() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProgressReporter p = new ProgressReporter(new ProtocolWriter(out), OID, 100);
+        p.transferred(60);
+        p.transferred(60); // a failed source's bytes, then another's
+        p.transferred(40);
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals(100L, Json.parseObject(lines.get(1)).get("bytesSoFar"));
     }
 }

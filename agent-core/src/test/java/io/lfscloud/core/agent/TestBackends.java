@@ -2,6 +2,7 @@ package io.lfscloud.core.agent;
 
 import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.RetryPolicy;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageBackendProvider;
 
@@ -18,6 +19,11 @@ final class TestBackends {
     }
 
     static Transfers transfers(Path repo, String scheme, Supplier<StorageBackend> backend, long backoffMillis) {
+        return transfers(repo, scheme, backend, new RetryPolicy(3, backoffMillis));
+    }
+
+    /** @param retry {@code null}: as the repository's settings say */
+    static Transfers transfers(Path repo, String scheme, Supplier<StorageBackend> backend, RetryPolicy retry) {
         StorageBackendProvider provider = new StorageBackendProvider() {
             public String name() {
                 return scheme;
@@ -32,6 +38,6 @@ final class TestBackends {
             }
         };
         return new Transfers(repo, r -> new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")),
-                List.of()), 3, backoffMillis);
+                List.of()), retry);
     }
 }

@@ -1,7 +1,7 @@
 package io.lfscloud.core.agent;
 
 import io.lfscloud.core.lfs.Oid;
-
+import io.lfscloud.core.transfer.VerifyingSink;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
@@ -124,11 +124,11 @@ class TransfersTest {
 
     @Test
     void aDroppedDownloadResumesWhereItStopped() throws Exception {
-        byte[] content = new byte[3 * Transfers.BUFFER_SIZE + 17];
+        byte[] content = new byte[3 * VerifyingSink.BUFFER_SIZE + 17];
         new Random(1).nextBytes(content);
         String oid = put(content);
         failuresLeft = 2;
-        failAfterBytes = Transfers.BUFFER_SIZE + 5;
+        failAfterBytes = VerifyingSink.BUFFER_SIZE + 5;
         List<Long> progress = new ArrayList<>();
 
         Path file = transfers().download(Oid.parse(oid), content.length, progress::add);
@@ -136,9 +136,33 @@ class TransfersTest {
         assertArrayEquals(content, Files.readAllBytes(file));
         assertTrue(file.startsWith(repo.resolve(".git/lfs/tmp")), file.toString());
         // the agent reads whole buffers: a fill that breaks is read again, from the last byte hashed and written
-        assertEquals(List.of(0L, (long) Transfers.BUFFER_SIZE, 2L * Transfers.BUFFER_SIZE), readOffsets,
+        assertEquals(List.of(0L, (long) VerifyingSink.BUFFER_SIZE, 2L * VerifyingSink.BUFFER_SIZE), readOffsets,
                 "each retry resumes at the last byte hashed and written");
-        assertEquals(content.length, progress.getLast());
+        assertEquals(content.length, progress.stream().mapToLong(Long::longValue).sum(),
+                "the increments reported add up to the size: a resumed read reports only new bytes");
+    }
+
+    @Test
+    void retriesAreAsManyAsTheRepositorysSettingsSay() throws Exception {
+        byte[] content = new byte[1000];
+        new Random(2).nextBytes(content);
+        String oid = put(content);
+        failAfterBytes = 10;
+        run("git", "config", "lfs-cloud.retry.pauseMillis", "0");
+        run("git", "config", "lfs-cloud.retry.attempts", "1");
+        failuresLeft = 1;
+        TransferFailure once = assertThrows(TransferFailure.class, () -> TestBackends.transfers(repo, "flaky", Flaky::new,
+                (io.lfscloud.spi.RetryPolicy) null).download(Oid.parse(oid), content.length, TransferListener.NONE));
+        assertEquals(ErrorCode.UNAVAILABLE, once.code(), once.getMessage());
+        assertEquals(List.of(0L), readOffsets, "one attempt, none again");
+
+        run("git", "config", "lfs-cloud.retry.attempts", "2");
+        failuresLeft = 1;
+        readOffsets.clear();
+        Path file = TestBackends.transfers(repo, "flaky", Flaky::new, (io.lfscloud.spi.RetryPolicy) null)
+                .download(Oid.parse(oid), content.length, TransferListener.NONE);
+        assertArrayEquals(content, Files.readAllBytes(file));
+        assertEquals(2, readOffsets.size(), "tried again once: " + readOffsets);
     }
 
     @Test
@@ -152,7 +176,7 @@ class TransfersTest {
         byte[] content = "fresh".getBytes();
         String oid = put(content);
 
-        Path file = transfers().download(Oid.parse(oid), content.length, Progress.NONE);
+        Path file = transfers().download(Oid.parse(oid), content.length, TransferListener.NONE);
 
         assertEquals(java.util.Set.of(file, gitLfsOwn), java.util.Set.copyOf(tmpFiles()), "the stale .part is gone");
         String name = file.getFileName().toString();
@@ -166,7 +190,7 @@ class TransfersTest {
         String oid = put(content);
         failuresLeft = 10;
         failAfterBytes = 10;
-        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), content.length, Progress.NONE));
+        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), content.length, TransferListener.NONE));
         assertEquals(ErrorCode.UNAVAILABLE, f.code());
         assertTrue(f.retriable());
         assertTrue(f.getMessage().contains("connection reset"), f.getMessage());
@@ -177,7 +201,7 @@ class TransfersTest {
     @Test
     void aMissingObjectIsNotFoundAndNotRetried() throws Exception {
         String oid = sha256("absent".getBytes());
-        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), 6, Progress.NONE));
+        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), 6, TransferListener.NONE));
         assertEquals(ErrorCode.NOT_FOUND, f.code());
         assertEquals(List.of(), readOffsets);
         assertEquals(List.of(), tmpFiles());
@@ -188,7 +212,7 @@ class TransfersTest {
         byte[] content = "the real content".getBytes();
         String oid = put(content);
         objects.replaceAll((k, v) -> "the fake content".getBytes());
-        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), content.length, Progress.NONE));
+        TransferFailure f = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), content.length, TransferListener.NONE));
         assertEquals(ErrorCode.CORRUPT, f.code());
         assertTrue(f.getMessage().contains(oid) && f.getMessage().contains("corrupt"), f.getMessage());
         assertEquals(List.of(), tmpFiles());
@@ -198,9 +222,9 @@ class TransfersTest {
     void aStoreObjectOfTheWrongSizeIsCorrupt() throws Exception {
         byte[] content = "twelve bytes".getBytes();
         String oid = put(content);
-        TransferFailure longer = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), 5, Progress.NONE));
+        TransferFailure longer = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), 5, TransferListener.NONE));
         assertEquals(ErrorCode.CORRUPT, longer.code());
-        TransferFailure shorter = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), 50, Progress.NONE));
+        TransferFailure shorter = assertThrows(TransferFailure.class, () -> transfers().download(Oid.parse(oid), 50, TransferListener.NONE));
         assertEquals(ErrorCode.CORRUPT, shorter.code());
         assertTrue(shorter.getMessage().contains("12 bytes"), shorter.getMessage());
     }
@@ -209,11 +233,11 @@ class TransfersTest {
     void anUploadOfAMissingOrMismatchedFileIsABadRequest() throws Exception {
         String oid = sha256("x".getBytes());
         TransferFailure missing = assertThrows(TransferFailure.class,
-                () -> transfers().upload(Oid.parse(oid), 1, repo.resolve("nope").toString(), Progress.NONE));
+                () -> transfers().upload(Oid.parse(oid), 1, repo.resolve("nope").toString(), TransferListener.NONE));
         assertEquals(ErrorCode.BAD_REQUEST, missing.code());
         Path file = Files.writeString(repo.resolve("f"), "xy");
         TransferFailure size = assertThrows(TransferFailure.class,
-                () -> transfers().upload(Oid.parse(oid), 1, file.toString(), Progress.NONE));
+                () -> transfers().upload(Oid.parse(oid), 1, file.toString(), TransferListener.NONE));
         assertEquals(ErrorCode.BAD_REQUEST, size.code());
         assertTrue(objects.isEmpty());
     }
@@ -222,7 +246,7 @@ class TransfersTest {
     void withoutAStoreTheErrorSaysHowToConfigureOne() throws Exception {
         run("git", "config", "--unset", "lfs-cloud.store");
         TransferFailure f = assertThrows(TransferFailure.class,
-                () -> transfers().download(Oid.parse(sha256(new byte[0])), 0, Progress.NONE));
+                () -> transfers().download(Oid.parse(sha256(new byte[0])), 0, TransferListener.NONE));
         assertTrue(f.getMessage().contains("git lfs-cloud install --store"), f.getMessage());
     }
 }

@@ -1,7 +1,7 @@
 package io.lfscloud.core.meta;
 
 import io.lfscloud.core.lfs.Oid;
-
+import io.lfscloud.spi.TransferListener;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
@@ -88,7 +88,7 @@ class PlacesTest {
         };
         repo = Repository.open(tree);
         registry = new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")), List.of());
-        tracker = new Tracker(repo, registry, (p, d, t) -> { });
+        tracker = new Tracker(repo, registry, (p, t) -> TransferListener.NONE);
     }
 
     static String sha(byte[] b) {
@@ -101,7 +101,7 @@ class PlacesTest {
 
     private Tracker.Tracked track(String path, String url, boolean force) throws TrackException {
         return tracker.track(tree.resolve(path).toString(), URI.create(url), new Tracker.Claims(null, null, null, null),
-                false, false, force);
+                new Tracker.Options(false, false, force));
     }
 
     private List<RemoteRecord> records() throws Exception {

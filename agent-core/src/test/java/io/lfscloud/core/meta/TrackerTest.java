@@ -1,7 +1,7 @@
 package io.lfscloud.core.meta;
 
 import io.lfscloud.core.lfs.Oid;
-
+import io.lfscloud.spi.TransferListener;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.spi.BackendConfig;
@@ -62,9 +62,9 @@ class TrackerTest {
         };
         Repository r = Repository.open(repo);
         BackendRegistry registry = new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")), List.of());
-        Tracker.Tracked t = new Tracker(r, registry, (p, d, total) -> { })
+        Tracker.Tracked t = new Tracker(r, registry, (p, total) -> TransferListener.NONE)
                 .track(repo.resolve("data/x.bin").toString(), URI.create("mem://bucket/x.bin"),
-                        new Tracker.Claims(1234L, null, null, null), false, false, false);
+                        new Tracker.Claims(1234L, null, null, null), Tracker.Options.DEFAULT);
         assertEquals("SHA-256 reported by the store", t.how());
         assertEquals(Oid.parse(OID), t.record().sha256());
         assertEquals("v7", t.record().versionId(), "the version is pinned in the record");

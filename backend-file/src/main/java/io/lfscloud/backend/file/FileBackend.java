@@ -1,6 +1,7 @@
 package io.lfscloud.backend.file;
 
 import io.lfscloud.core.temp.TempFiles;
+import io.lfscloud.core.transfer.VerifyingSink;
 import io.lfscloud.spi.Diagnostics;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
@@ -10,7 +11,6 @@ import io.lfscloud.spi.TransferListener;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -22,16 +22,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -62,7 +57,6 @@ import java.util.regex.Pattern;
  */
 final class FileBackend implements StorageBackend {
 
-    private static final int BUFFER_SIZE = 256 * 1024;
     private static final int COMPARE_BUFFER_SIZE = 64 * 1024;
     private static final String TEMP_SUFFIX = ".tmp";
     private static final Pattern OID = Pattern.compile("[0-9a-f]{64}");
@@ -175,7 +169,6 @@ final class FileBackend implements StorageBackend {
             return false;
         }
         Path dir = target.getParent();
-        Path tmp = null;
         try {
             Path root = layoutRoot(target);
             List<Path> made = createFolders(dir);
@@ -186,22 +179,23 @@ final class FileBackend implements StorageBackend {
                 }
             }
             TempFiles.sweep(dir, ".", TEMP_SUFFIX);
-            tmp = TempFiles.create(dir, "." + target.getFileName(), TEMP_SUFFIX);
-            widen(tmp, share & 044);
-            copyVerified(object, source, size, sha256, progress, tmp);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            TempFiles.release(tmp);
-            tmp = null;
+            try (VerifyingSink sink = VerifyingSink.create(dir, "." + target.getFileName(), TEMP_SUFFIX, size, sha256);
+                 InputStream in = Files.newInputStream(source)) {
+                widen(sink.file(), share & 044);
+                sink.transferFrom(in, progress);
+                sink.commit(target, true);
+            } catch (VerifyingSink.Mismatch e) {
+                // the actual hash is never named: it would tell what a local file holds
+                throw new StorageException(Kind.CORRUPT, "refusing to store " + object + ": " + (e.what()
+                        == VerifyingSink.Mismatch.What.CONTENT ? "the content of " + source + " does not match its oid (SHA-256)"
+                        : "the source " + source + " changed size while it was copied"));
+            }
             return true;
         } catch (IOException e) {
             if (e instanceof StorageException se) {
                 throw se;
             }
             throw translate(e, object, "write");
-        } finally {
-            if (tmp != null) {
-                TempFiles.delete(tmp);
-            }
         }
     }
 
@@ -245,35 +239,6 @@ final class FileBackend implements StorageBackend {
             diagnostics.trace("cannot compare the stored copy of " + object + " (" + e.getMessage() + "): rewriting it");
         }
         return false;
-    }
-
-    /** Copies {@code source} into {@code tmp}, hashing it, and checks it is the object claimed. */
-    private static void copyVerified(URI object, Path source, long size, String sha256, TransferListener progress,
-                                     Path tmp) throws IOException {
-        MessageDigest digest = sha256 == null ? null : sha256();
-        try (InputStream in = Files.newInputStream(source);
-             FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-             OutputStream out = Channels.newOutputStream(ch)) {
-            byte[] buf = new byte[BUFFER_SIZE];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                if (digest != null) {
-                    digest.update(buf, 0, n);
-                }
-                out.write(buf, 0, n);
-                progress.transferred(n);
-            }
-            ch.force(true);
-        }
-        // the actual hash is never named: it would tell what a local file holds
-        if (digest != null && !HexFormat.of().formatHex(digest.digest()).equals(sha256.toLowerCase(Locale.ROOT))) {
-            throw new StorageException(Kind.CORRUPT, "refusing to store " + object + ": the content of " + source
-                    + " does not match its oid (SHA-256)");
-        }
-        if (Files.size(tmp) != size) {
-            throw new StorageException(Kind.CORRUPT, "refusing to store " + object + ": the source "
-                    + source + " changed size while it was copied");
-        }
     }
 
     /** The store's root folder when {@code target} is at its content address in it, else {@code null}. */
@@ -323,14 +288,6 @@ final class FileBackend implements StorageBackend {
         int mode = modeOf(p) & 07777;
         if ((mode | bits) != mode) {
             Files.setAttribute(p, "unix:mode", mode | bits);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.lfscloud.core;
+package io.lfscloud.core.transfer;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,10 +11,10 @@ import java.util.concurrent.BlockingQueue;
  * previous ones (hashing, writing). A read failure surfaces to the caller at the point it
  * occurred in the stream; everything before it is delivered.
  */
-public final class ReadAheadInputStream extends InputStream {
+final class ReadAheadInputStream extends InputStream {
 
     /** Objects from this size up are worth a second thread. */
-    public static final long WORTH_IT = 8L << 20;
+    static final long WORTH_IT = 8L << 20;
 
     private record Chunk(byte[] buf, int length, IOException failure) {
     }
@@ -28,7 +28,7 @@ public final class ReadAheadInputStream extends InputStream {
     private int pos;
     private boolean done;
 
-    public ReadAheadInputStream(InputStream in, int chunkSize, int depth) {
+    ReadAheadInputStream(InputStream in, int chunkSize, int depth) {
         free = new ArrayBlockingQueue<>(depth);
         filled = new ArrayBlockingQueue<>(depth + 1);
         for (int i = 0; i < depth; i++) {

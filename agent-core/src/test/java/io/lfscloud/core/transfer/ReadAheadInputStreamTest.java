@@ -1,4 +1,4 @@
-package io.lfscloud.core;
+package io.lfscloud.core.transfer;
 
 import org.junit.jupiter.api.Test;
 
