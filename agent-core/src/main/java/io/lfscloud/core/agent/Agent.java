@@ -196,33 +196,32 @@ public final class Agent {
             }
             return Step.CONTINUE;
         }
-        switch (request) {
-            case Request.Init init -> {
-                return operation != null ? initTwice() : init(init);
+        // an instanceof chain, not a pattern switch: see MessageCodec.encode(Reply)
+        if (request instanceof Request.Transfer t) {
+            transfer(t);
+        } else if (request instanceof Request.Init init) {
+            return operation != null ? initTwice() : init(init);
+        } else if (request instanceof Request.InvalidInit init) {
+            return operation != null ? initTwice() : initError(init.problem());
+        } else if (request instanceof Request.BatchHeader h) {
+            if (batches == null) {
+                notBatchMode("batch-header");
+            } else {
+                batches.header(h);
             }
-            case Request.InvalidInit init -> {
-                return operation != null ? initTwice() : initError(init.problem());
+        } else if (request instanceof Request.BatchFooter f) {
+            if (batches == null) {
+                notBatchMode("batch-footer");
+            } else {
+                batches.footer(f);
             }
-            case Request.Transfer t -> transfer(t);
-            case Request.BatchHeader h -> {
-                if (batches == null) {
-                    notBatchMode("batch-header");
-                } else {
-                    batches.header(h);
-                }
-            }
-            case Request.BatchFooter f -> {
-                if (batches == null) {
-                    notBatchMode("batch-footer");
-                } else {
-                    batches.footer(f);
-                }
-            }
-            case Request.Terminate t -> {
-                Log.trace("terminate received, exiting");
-                return Step.EXIT_OK;
-            }
-            case Request.Invalid invalid -> reject(invalid);
+        } else if (request instanceof Request.Terminate) {
+            Log.trace("terminate received, exiting");
+            return Step.EXIT_OK;
+        } else if (request instanceof Request.Invalid invalid) {
+            reject(invalid);
+        } else {
+            throw new IllegalStateException("unhandled request " + request); // a new kind of request needs a case
         }
         return Step.CONTINUE;
     }
