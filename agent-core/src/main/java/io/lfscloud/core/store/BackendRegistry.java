@@ -62,6 +62,7 @@ public final class BackendRegistry implements AutoCloseable {
     private final List<Broken> broken;
     private final List<Deferred> deferred;
     private final Map<StorageBackendProvider, StorageBackend> open = new ConcurrentHashMap<>();
+    private volatile boolean pinned;
 
     public BackendRegistry(List<Found> found, List<Broken> broken) {
         this(found, broken, List.of());
@@ -302,8 +303,27 @@ public final class BackendRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes {@link #close()} do nothing: the transfer server shares one registry (and the
+     * backends it opened) between connections, whose agents each close theirs when done;
+     * {@link #closePinned()} closes it for good.
+     */
+    public BackendRegistry pin() {
+        pinned = true;
+        return this;
+    }
+
+    /** Closes a {@linkplain #pin() pinned} registry. */
+    public void closePinned() {
+        pinned = false;
+        close();
+    }
+
     @Override
     public void close() {
+        if (pinned) {
+            return;
+        }
         for (StorageBackend b : open.values()) {
             try {
                 b.close();
