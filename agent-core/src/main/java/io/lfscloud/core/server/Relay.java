@@ -137,7 +137,7 @@ public final class Relay {
         String envValue = System.getenv("LFS_CLOUD_SERVER");
         ConfigValues cfg = ConfigValues.EMPTY;
         try {
-            Git.Result r = Git.run(Path.of(""), List.of("config", "-z", "--get-regexp", "^lfs-cloud\\.server"));
+            Git.Result r = Git.run(Path.of("").toAbsolutePath(), List.of("config", "-z", "--get-regexp", "^lfs-cloud\\.server"));
             if (r.exitCode() == 0) {
                 cfg = ConfigValues.parseNulSeparated(r.out());
             }

@@ -97,7 +97,9 @@ public final class TransferServer {
         socketFileKey = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
                 java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
         Runtime.getRuntime().addShutdownHook(new Thread(this::removeSocket));
-        Log.trace("server: listening on " + socket + " (pid " + ProcessHandle.current().pid() + ")");
+        // into the server's log file (its stderr), always: tests and users find its pid there
+        System.err.println("lfs-cloud: server: listening on " + socket + " (pid " + ProcessHandle.current().pid() + ")");
+        System.err.flush();
     }
 
     /** Deletes the socket file, if it is still this server's (a later server may have replaced it). */
