@@ -17,7 +17,21 @@ public final class Log {
      * traces: set on the connection's thread and inherited by every thread it starts, so that
      * a connection's lines reach its own relay's stderr, never another's.
      */
-    public record Scope(PrintStream err, boolean verbose) {
+    public record Scope(PrintStream err, boolean verbose, java.util.Set<String> said) {
+        public Scope(PrintStream err, boolean verbose) {
+            this(err, verbose, java.util.concurrent.ConcurrentHashMap.newKeySet());
+        }
+    }
+
+    private static final java.util.Set<String> SAID = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Whether {@code what} is said for the first time: once per process, or once per
+     * connection of the transfer server (what a process says once, each agent says once).
+     */
+    public static boolean firstTime(String what) {
+        Scope s = SCOPE.get();
+        return (s != null ? s.said() : SAID).add(what);
     }
 
     private static final InheritableThreadLocal<Scope> SCOPE = new InheritableThreadLocal<>();

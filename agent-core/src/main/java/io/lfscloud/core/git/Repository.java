@@ -23,9 +23,6 @@ public final class Repository {
     /** The committed settings file, git-config format (see {@link CommittedConfig}). */
     public static final String SHARED_CONFIG = CommittedConfig.PATH;
 
-    /** Each process says once what it withholds from the committed file. */
-    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
-
     private final Path workTree;
     private final Path lfsDir;
     private final ConfigValues local;
@@ -76,7 +73,7 @@ public final class Repository {
         }
         CommittedConfig shared = CommittedConfig.read(workTree, local);
         String warning = shared.warning();
-        if (warn && warning != null && !WARNED.getAndSet(true)) {
+        if (warn && warning != null && Log.firstTime("committed config warning")) {
             Log.warn(warning);
         }
         return new Repository(workTree, lfsDir, local, shared);

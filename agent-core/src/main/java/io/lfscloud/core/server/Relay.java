@@ -254,6 +254,18 @@ public final class Relay {
         }
     }
 
+    /** Whether nobody listens on {@code socket} (a server killed without removing it). */
+    static boolean refused(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return false;
+        } catch (java.net.ConnectException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static void pause(long millis) {
         try {
             Thread.sleep(millis);

@@ -290,6 +290,8 @@ public final class TransferServer {
                 if (answer != null) {
                     found++;
                     System.out.print(answer);
+                } else if (Relay.refused(p)) {
+                    Files.deleteIfExists(p); // its server is gone (killed): nobody listens there
                 }
             }
         } catch (IOException e) {
