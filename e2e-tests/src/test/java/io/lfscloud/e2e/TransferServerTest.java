@@ -123,11 +123,12 @@ class TransferServerTest {
         assertFalse(Files.exists(Sandbox.objectPath(b.store(), Sandbox.sha256(a.work().resolve("big.bin")))));
         Path ca = cloneWithoutSmudge(a, "ca");
         Path cb = cloneWithoutSmudge(b, "cb");
-        Process pa = sb.start(ca, Map.of(), "git", "lfs", "pull");
-        Process pb = sb.start(cb, Map.of(), "git", "lfs", "pull");
-        assertTrue(pa.waitFor(3, TimeUnit.MINUTES) && pb.waitFor(3, TimeUnit.MINUTES));
-        assertEquals(0, pa.exitValue(), new String(pa.getErrorStream().readAllBytes()));
-        assertEquals(0, pb.exitValue(), new String(pb.getErrorStream().readAllBytes()));
+        Process pa = started(ca, Map.of(), "git", "lfs", "pull");
+        Process pb = started(cb, Map.of(), "git", "lfs", "pull");
+        String ea = finish(pa);
+        String eb = finish(pb);
+        assertEquals(0, pa.exitValue(), ea);
+        assertEquals(0, pb.exitValue(), eb);
         assertSameFiles(a.work(), ca, "f0.bin", "f5.bin", "big.bin");
         assertSameFiles(b.work(), cb, "f0.bin", "f5.bin", "big.bin");
         assertEquals(1, sockets().size(), "one server for both");
@@ -177,6 +178,58 @@ class TransferServerTest {
         }
     }
 
+    /** A command started in the background, its output read as it comes (so that it never blocks on a full pipe). */
+    private Process started(Path dir, Map<String, String> env, String... command) throws IOException {
+        Process p = sb.start(dir, env, command);
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        Thread.ofVirtual().start(() -> {
+            try {
+                p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                // the process is gone
+            }
+        });
+        errors.put(p, Thread.ofVirtual().start(() -> {
+            try {
+                p.getErrorStream().transferTo(err);
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }));
+        errorBytes.put(p, err);
+        return p;
+    }
+
+    private final Map<Process, Thread> errors = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Process, java.io.ByteArrayOutputStream> errorBytes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Waits for a command from {@link #started}; kills it and what it started when it hangs. Its stderr. */
+    private String finish(Process p) throws InterruptedException {
+        if (!p.waitFor(3, TimeUnit.MINUTES)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("did not finish within 3 minutes");
+        }
+        errors.get(p).join();
+        return errorBytes.get(p).toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The pids of every server started in this sandbox, from their logs (those may have exited already). */
+    private List<Long> startedServers() throws IOException {
+        List<Long> pids = new ArrayList<>();
+        try (Stream<Path> s = Files.list(sb.serverDir)) {
+            for (Path log : s.filter(f -> f.toString().endsWith(".log")).toList()) {
+                for (String line : Files.readAllLines(log)) {
+                    int at = line.indexOf("(pid ");
+                    if (at >= 0) {
+                        pids.add(Long.parseLong(line.substring(at + 5, line.indexOf(')', at))));
+                    }
+                }
+            }
+        }
+        return pids;
+    }
+
     private long onlyServer() {
         List<Long> pids = sb.serverPids();
         assertEquals(1, pids.size(), "one server: " + pids);
@@ -187,11 +240,10 @@ class TransferServerTest {
     void serverKilledMidPullAndMidPushLosesNothing() throws Exception {
         Sandbox.Project p = pushed("repo", 4, 192 << 20);
         // push: the server is killed while it writes the big object into the store
-        Process push = sb.start(p.work(), TRACE, "git", "push", "-q", "origin", "main");
+        Process push = started(p.work(), TRACE, "git", "push", "-q", "origin", "main");
         waitForFile(p.store(), ".*-*.tmp");
         ProcessHandle.of(onlyServer()).orElseThrow().destroyForcibly();
-        assertTrue(push.waitFor(3, TimeUnit.MINUTES));
-        String pushErr = new String(push.getErrorStream().readAllBytes());
+        String pushErr = finish(push);
         assertEquals(0, push.exitValue(), pushErr);
         assertTrue(pushErr.contains("the transfer server went away"), pushErr);
         String big = Sandbox.sha256(p.work().resolve("big.bin"));
@@ -200,11 +252,10 @@ class TransferServerTest {
 
         // pull: a new server starts, and is killed while it downloads the big object
         Path clone = cloneWithoutSmudge(p, "clone");
-        Process pull = sb.start(clone, TRACE, "git", "lfs", "pull");
+        Process pull = started(clone, TRACE, "git", "lfs", "pull");
         waitForFile(clone.resolve(".git/lfs/tmp"), "lfs-cloud-*.part");
         ProcessHandle.of(onlyServer()).orElseThrow().destroyForcibly();
-        assertTrue(pull.waitFor(3, TimeUnit.MINUTES));
-        String pullErr = new String(pull.getErrorStream().readAllBytes());
+        String pullErr = finish(pull);
         assertEquals(0, pull.exitValue(), pullErr);
         assertTrue(pullErr.contains("the transfer server went away"), pullErr);
         assertSameFiles(p.work(), clone, "f0.bin", "f3.bin", "big.bin");
@@ -322,7 +373,9 @@ class TransferServerTest {
         Sandbox.Project p = pushed("repo", 2, 0);
         sb.git(tmp, "config", "--global", "lfs-cloud.server.idleTimeout", "1").ok();
         sb.git(p.work(), "push", "-q", "origin", "main").ok();
-        long pid = onlyServer();
+        List<Long> started = startedServers(); // it may be gone already: its log names it
+        assertEquals(1, started.size(), started.toString());
+        long pid = started.get(0);
         ProcessHandle h = ProcessHandle.of(pid).orElse(null);
         if (h != null) {
             h.onExit().get(20, TimeUnit.SECONDS);
@@ -337,13 +390,12 @@ class TransferServerTest {
         sb.git(p.work(), "push", "-q", "origin", "main").ok();
         long pid = onlyServer();
         Path clone = cloneWithoutSmudge(p, "clone");
-        Process pull = sb.start(clone, TRACE, "git", "lfs", "pull");
+        Process pull = started(clone, TRACE, "git", "lfs", "pull");
         waitForFile(clone.resolve(".git/lfs/tmp"), "lfs-cloud-*.part");
         String stop = sb.run(tmp, "git", "lfs-cloud", "server", "stop").ok().out();
         assertTrue(stop.startsWith("stopping server " + pid), stop);
         assertTrue(ProcessHandle.of(pid).isPresent(), "still serving the pull");
-        assertTrue(pull.waitFor(3, TimeUnit.MINUTES));
-        String err = new String(pull.getErrorStream().readAllBytes());
+        String err = finish(pull);
         assertEquals(0, pull.exitValue(), err);
         assertFalse(err.contains("went away"), err);
         assertSameFiles(p.work(), clone, "big.bin");
