@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `git lfs pull` through lfs-cloud against the trivial folder agent (trivial-folder-agent.py),
-# side by side in one run, on the same folder store:
+# side by side in one run, on the same folder store; lfs-cloud both serving in-process and
+# relaying to a warm transfer server (lfs-cloud.server, warmed by an untimed first pull):
 #   (a) 2,000 objects of 4 KB      (b) 1 GB in 4 files
 # Each measurement is a fresh clone (made untimed) whose `git lfs pull` is timed; the two
 # agents alternate, RUNS times each, and the median is reported.
@@ -24,7 +25,10 @@ export PATH="$product/bin:$PATH"
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@lfs-cloud.invalid
 export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@lfs-cloud.invalid
 work=$(mktemp -d "${TMPDIR:-/tmp}/lfs-cloud-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# the transfer server's sockets inside $work; stopped at the end
+export LFS_CLOUD_SERVER_DIR="$work/srv" LFS_CLOUD_SERVER=0
+mkdir -m 700 "$LFS_CLOUD_SERVER_DIR"
+trap 'git-lfs-cloud server stop >/dev/null 2>&1; sleep 1; rm -rf "$work"' EXIT
 
 # Makes a repository whose objects are pushed through lfs-cloud into $work/<name>-store.
 make_repo() {
@@ -54,17 +58,20 @@ PY
   )
 }
 
-# Prints the seconds `git lfs pull` takes in a fresh clone using agent $1 (lfs-cloud|trivial).
+# Prints the seconds `git lfs pull` takes in a fresh clone using agent $2 (lfs-cloud|server|trivial).
 time_pull() {
   local name=$1 agent=$2 clone
   clone=$(mktemp -d "$work/clone.XXXXXX")
   GIT_LFS_SKIP_SMUDGE=1 git clone -q "$work/$name.git" "$clone" 2>/dev/null
   (
     cd "$clone"
+    if [ "$agent" = server ]; then
+      export LFS_CLOUD_SERVER=1
+    fi
     if [ "$agent" = baseline ]; then
       export PATH="$LFS_CLOUD_BASELINE/bin:$PATH"   # install and the agents git-lfs starts
       git lfs-cloud install >/dev/null
-    elif [ "$agent" = lfs-cloud ]; then
+    elif [ "$agent" != trivial ]; then
       git lfs-cloud install >/dev/null
     else
       git lfs install --local >/dev/null
@@ -86,23 +93,27 @@ time_pull() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 bench() {
-  local label=$1 name=$2 ours=() theirs=() before=() i
+  local label=$1 name=$2 ours=() served=() theirs=() before=() i
+  time_pull "$name" server >/dev/null # warms the server (untimed)
   for ((i = 0; i < runs; i++)); do
     ours+=("$(time_pull "$name" lfs-cloud)")
+    served+=("$(time_pull "$name" server)")
     theirs+=("$(time_pull "$name" trivial)")
     [ -z "${LFS_CLOUD_BASELINE:-}" ] || before+=("$(time_pull "$name" baseline)")
   done
-  local a b
+  local a s b
   a=$(printf '%s\n' "${ours[@]}" | median)
+  s=$(printf '%s\n' "${served[@]}" | median)
   b=$(printf '%s\n' "${theirs[@]}" | median)
-  printf '%-26s lfs-cloud %7.2f s   trivial agent %7.2f s   ratio %5.2f   (median of %d; runs: %s | %s)\n' \
-    "$label" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$runs" "${ours[*]}" "${theirs[*]}"
+  printf '%-26s in-process %7.2f s (ratio %5.2f)   warm server %7.2f s (ratio %5.2f)   trivial agent %7.2f s   (median of %d; runs: %s | %s | %s)\n' \
+    "$label" "$a" "$(echo "$a / $b" | bc -l)" "$s" "$(echo "$s / $b" | bc -l)" "$b" "$runs" "${ours[*]}" "${served[*]}" "${theirs[*]}"
   if [ -n "${LFS_CLOUD_BASELINE:-}" ]; then
     local c
     c=$(printf '%s\n' "${before[@]}" | median)
-    printf '%-26s baseline  %7.2f s   this build / baseline %5.2f   (runs: %s)\n' \
+    printf '%-26s baseline  %7.2f s   in-process this build / baseline %5.2f   (runs: %s)\n' \
       "" "$c" "$(echo "$a / $c" | bc -l)" "${before[*]}"
   fi
+  git-lfs-cloud server status | sed 's/^/  server: /'
 }
 
 echo "preparing repositories in $work ..." >&2

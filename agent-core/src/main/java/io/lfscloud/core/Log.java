@@ -12,6 +12,44 @@ public final class Log {
     private static volatile PrintStream err = System.err;
     private static volatile boolean verbose = isSet(System.getenv("LFS_CLOUD_TRACE"));
 
+    /**
+     * Where one connection of the transfer server writes its diagnostics, and whether it
+     * traces: set on the connection's thread and inherited by every thread it starts, so that
+     * a connection's lines reach its own relay's stderr, never another's.
+     */
+    public record Scope(PrintStream err, boolean verbose, java.util.Set<String> said) {
+        public Scope(PrintStream err, boolean verbose) {
+            this(err, verbose, java.util.concurrent.ConcurrentHashMap.newKeySet());
+        }
+    }
+
+    private static final java.util.Set<String> SAID = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Whether {@code what} is said for the first time: once per process, or once per
+     * connection of the transfer server (what a process says once, each agent says once).
+     */
+    public static boolean firstTime(String what) {
+        Scope s = SCOPE.get();
+        return (s != null ? s.said() : SAID).add(what);
+    }
+
+    private static final InheritableThreadLocal<Scope> SCOPE = new InheritableThreadLocal<>();
+
+    /** Sends this thread's (and its future threads') diagnostics to {@code scope}; {@code null} ends it. */
+    public static void enter(Scope scope) {
+        if (scope == null) {
+            SCOPE.remove();
+        } else {
+            SCOPE.set(scope);
+        }
+    }
+
+    private static PrintStream err() {
+        Scope s = SCOPE.get();
+        return s != null ? s.err() : err;
+    }
+
     private Log() {
     }
 
@@ -35,7 +73,8 @@ public final class Log {
     }
 
     public static boolean verbose() {
-        return verbose;
+        Scope s = SCOPE.get();
+        return s != null ? s.verbose() : verbose;
     }
 
     /** Redirects diagnostics (tests). */
@@ -45,30 +84,30 @@ public final class Log {
 
     /** A one-line message for users. */
     public static void error(String message) {
-        err.println("lfs-cloud: " + Printable.escape(message));
-        err.flush();
+        err().println("lfs-cloud: " + Printable.escape(message));
+        err().flush();
     }
 
     /** A one-line warning for users: something was ignored or refused, the work goes on. */
     public static void warn(String message) {
-        err.println("lfs-cloud: warning: " + Printable.escape(message));
-        err.flush();
+        err().println("lfs-cloud: warning: " + Printable.escape(message));
+        err().flush();
     }
 
     /** A one-line message for users, with the cause's stack trace when tracing. */
     public static void error(String message, Throwable cause) {
         error(message);
-        if (verbose && cause != null) {
-            cause.printStackTrace(err);
-            err.flush();
+        if (verbose() && cause != null) {
+            cause.printStackTrace(err());
+            err().flush();
         }
     }
 
     /** Detail shown only when tracing. */
     public static void trace(String message) {
-        if (verbose) {
-            err.println("lfs-cloud: trace: " + Printable.escape(message));
-            err.flush();
+        if (verbose()) {
+            err().println("lfs-cloud: trace: " + Printable.escape(message));
+            err().flush();
         }
     }
 }

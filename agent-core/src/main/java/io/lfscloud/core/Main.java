@@ -3,6 +3,8 @@ package io.lfscloud.core;
 import io.lfscloud.core.agent.Agent;
 import io.lfscloud.core.agent.Transfers;
 import io.lfscloud.core.cli.Cli;
+import io.lfscloud.core.server.Relay;
+import io.lfscloud.core.server.TransferServer;
 
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -29,6 +31,10 @@ public final class Main {
 
     public static void main(String[] args) {
         int code = args.length > 0 && args[0].equals("agent") ? plainAgent(args) : -1;
+        if (code < 0 && args.length > 1 && args[0].equals("server")) {
+            // the warm transfer server (see io.lfscloud.core.server), off the command-line library's path too
+            code = args[1].equals("run") ? TransferServer.run(args) : TransferServer.command(args);
+        }
         if (code < 0) {
             code = Cli.run(args);
         }
@@ -91,6 +97,13 @@ public final class Main {
         } catch (IOException | RuntimeException | LinkageError e) {
             Log.error("internal error: cannot take over what the launcher passed on: " + e, e);
             return 1;
+        }
+        if (streams) {
+            // started by git-lfs through the launcher: relay to the warm server when it is on
+            int relayed = Relay.run(verbose, firstLine, protocolOut);
+            if (relayed >= 0) {
+                return relayed;
+            }
         }
         Transfers transfers = new Transfers(Path.of("").toAbsolutePath());
         return new Agent(new FileInputStream(FileDescriptor.in), protocolOut, transfers).run(firstLine);

@@ -34,6 +34,8 @@ final class Sandbox {
     final Path root;
     final Path home;
     final Path launcher;
+    /** Where this sandbox's transfer servers listen ({@code LFS_CLOUD_SERVER_DIR}). */
+    final Path serverDir;
     private final Map<String, String> env = new HashMap<>();
 
     Sandbox(Path root) throws IOException {
@@ -55,6 +57,15 @@ final class Sandbox {
         env.put("GIT_TERMINAL_PROMPT", "0");
         // git-lfs makes temp folders in TMPDIR: inside the sandbox, so nothing is left in /tmp
         env.put("TMPDIR", Files.createDirectories(root.resolve("tmp")).toString());
+        // the transfer server's sockets too: a test never meets another test's server
+        serverDir = root.resolve("srv");
+        Files.createDirectories(serverDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        env.put("LFS_CLOUD_SERVER_DIR", serverDir.toString());
+        if (Boolean.getBoolean("lfscloud.test.server")) {
+            // the whole suite through the transfer server: servers exit with their last agent
+            env.put("LFS_CLOUD_SERVER", "1");
+        }
         Files.writeString(home.resolve(".gitconfig"), """
                 [user]
                 \tname = lfs-cloud tests
@@ -63,7 +74,43 @@ final class Sandbox {
                 \tdefaultBranch = main
                 [advice]
                 \tdetachedHead = false
-                """);
+                """ + (Boolean.getBoolean("lfscloud.test.server") ? "[lfs-cloud \"server\"]\n\tidleTimeout = 0\n" : ""));
+    }
+
+    /** The pids of the transfer servers running for this sandbox's environment (from {@code server status}). */
+    List<Long> serverPids() {
+        List<Long> pids = new ArrayList<>();
+        for (String line : run(root, launcher.toString(), "server", "status").ok().out().split("\n")) {
+            if (line.startsWith("pid ")) {
+                pids.add(Long.parseLong(line.substring(4, line.indexOf(','))));
+            }
+        }
+        return pids;
+    }
+
+    /** Stops every transfer server of this sandbox (and kills one that does not stop within 30 s). */
+    void stopServers() {
+        List<ProcessHandle> running = new ArrayList<>();
+        try (var socks = Files.list(serverDir)) {
+            for (Path sock : socks.filter(p -> p.toString().endsWith(".log")).toList()) {
+                for (String line : Files.readAllLines(sock)) {
+                    int at = line.indexOf("(pid ");
+                    if (at >= 0) {
+                        ProcessHandle.of(Long.parseLong(line.substring(at + 5, line.indexOf(')', at)))).ifPresent(running::add);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        run(root, launcher.toString(), "server", "stop");
+        for (ProcessHandle h : running) {
+            try {
+                h.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                h.destroyForcibly();
+            }
+        }
     }
 
     /** Sets an environment variable for every later command. */

@@ -17,6 +17,22 @@ public final class Git {
     private Git() {
     }
 
+    /**
+     * git's own variables (GIT_DIR, GIT_CONFIG_*, …) of the agent this thread serves, when the
+     * transfer server serves it: they replace the server's own for every git it runs, on this
+     * thread and the threads it starts.
+     */
+    private static final InheritableThreadLocal<Map<String, String>> CONNECTION_ENV = new InheritableThreadLocal<>();
+
+    /** Runs this thread's (and its future threads') git with these GIT_* variables; {@code null} ends it. */
+    public static void useGitEnvironment(Map<String, String> gitVariables) {
+        if (gitVariables == null) {
+            CONNECTION_ENV.remove();
+        } else {
+            CONNECTION_ENV.set(Map.copyOf(gitVariables));
+        }
+    }
+
     /** The outcome of one git command. */
     public record Result(int exitCode, String out, String err) {
         public boolean ok() {
@@ -64,6 +80,11 @@ public final class Git {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         if (input == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        }
+        Map<String, String> connection = CONNECTION_ENV.get();
+        if (connection != null) {
+            pb.environment().keySet().removeIf(name -> name.startsWith("GIT_"));
+            pb.environment().putAll(connection);
         }
         pb.environment().putAll(env);
         Process p;

@@ -23,9 +23,6 @@ public final class Repository {
     /** The committed settings file, git-config format (see {@link CommittedConfig}). */
     public static final String SHARED_CONFIG = CommittedConfig.PATH;
 
-    /** Each process says once what it withholds from the committed file. */
-    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
-
     private final Path workTree;
     private final Path lfsDir;
     private final ConfigValues local;
@@ -86,7 +83,7 @@ public final class Repository {
         }
         CommittedConfig shared = CommittedConfig.read(workTree, local);
         String warning = shared.warning();
-        if (warn && warning != null && !WARNED.getAndSet(true)) {
+        if (warn && warning != null && Log.firstTime("committed config warning")) {
             Log.warn(warning);
         }
         return new Repository(workTree, lfsDir, local, shared);
@@ -113,6 +110,28 @@ public final class Repository {
     public Optional<String> setting(String key) {
         Optional<String> v = local.get(key);
         return v.isPresent() ? v : shared.get(key);
+    }
+
+    /**
+     * Every lfs-cloud setting in effect, sorted as {@code key=value} lines: what a backend
+     * opened for this repository may depend on (the transfer server shares backends between
+     * repositories whose settings are the same).
+     */
+    public String settingsFingerprint() {
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>();
+        for (String k : local.keys()) {
+            if (k.startsWith("lfs-cloud.")) {
+                keys.add(k);
+            }
+        }
+        for (String[] e : shared.entries()) {
+            keys.add(ConfigValues.normalize(e[0]));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String k : keys) {
+            setting(k).ifPresent(v -> sb.append(k).append('=').append(v).append('\n'));
+        }
+        return sb.toString();
     }
 
     /** The committed settings file and what of it is withheld. */

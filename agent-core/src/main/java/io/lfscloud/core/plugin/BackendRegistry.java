@@ -92,6 +92,7 @@ public final class BackendRegistry implements AutoCloseable {
     private final List<Broken> broken;
     private final List<Deferred> deferred;
     private final Map<Scope, List<Opened>> open = new ConcurrentHashMap<>();
+    private volatile boolean pinned;
 
     public BackendRegistry(List<Found> found, List<Broken> broken) {
         this(found, broken, List.of());
@@ -327,8 +328,27 @@ public final class BackendRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes {@link #close()} do nothing: the transfer server shares one registry (and the
+     * backends it opened) between connections, whose agents each close theirs when done;
+     * {@link #closePinned()} closes it for good.
+     */
+    public BackendRegistry pin() {
+        pinned = true;
+        return this;
+    }
+
+    /** Closes a {@linkplain #pin() pinned} registry. */
+    public void closePinned() {
+        pinned = false;
+        close();
+    }
+
     @Override
     public void close() {
+        if (pinned) {
+            return;
+        }
         for (List<Opened> backends : open.values()) {
             for (Opened o : backends) {
                 try {

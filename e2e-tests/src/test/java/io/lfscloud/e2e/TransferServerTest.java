@@ -1,0 +1,405 @@
+package io.lfscloud.e2e;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The warm transfer server with real git-lfs: git-lfs's agents relay to one server per
+ * build and environment, started on demand; whatever happens to the server, every object
+ * arrives and nothing partial is left.
+ */
+class TransferServerTest {
+
+    private static final Map<String, String> TRACE = Map.of("GIT_TRACE", "1", "LFS_CLOUD_TRACE", "1");
+
+    @TempDir
+    Path tmp;
+
+    Sandbox sb;
+
+    @BeforeEach
+    void serverOn() throws IOException {
+        sb = new Sandbox(tmp);
+        sb.git(tmp, "config", "--global", "lfs-cloud.server", "true").ok();
+    }
+
+    @AfterEach
+    void stopServers() throws IOException {
+        sb.stopServers();
+        try (Stream<Path> s = Files.list(sb.serverDir)) {
+            assertEquals(List.of(), s.filter(p -> p.toString().endsWith(".sock")).toList(), "sockets left behind");
+        }
+    }
+
+    private List<Path> sockets() throws IOException {
+        try (Stream<Path> s = Files.list(sb.serverDir)) {
+            return s.filter(p -> p.toString().endsWith(".sock")).sorted().toList();
+        }
+    }
+
+    /** A project with {@code n} small objects and one of {@code bigSize} bytes, pushed. */
+    private Sandbox.Project pushed(String name, int n, long bigSize) throws IOException {
+        Sandbox.Project p = sb.project(name);
+        for (int i = 0; i < n; i++) {
+            Sandbox.writeRandom(p.work().resolve("f" + i + ".bin"), 4096 + i, i * 31L + name.hashCode());
+        }
+        if (bigSize > 0) {
+            Sandbox.writeRandom(p.work().resolve("big.bin"), bigSize, name.hashCode());
+        }
+        sb.git(p.work(), "add", ".").ok();
+        sb.git(p.work(), "commit", "-q", "-m", "objects").ok();
+        return p;
+    }
+
+    private Path cloneWithoutSmudge(Sandbox.Project p, String dir) {
+        Path clone = tmp.resolve(dir);
+        sb.run(tmp, Map.of("GIT_LFS_SKIP_SMUDGE", "1"), "git", "clone", "-q", p.origin().toString(), clone.toString()).ok();
+        sb.run(clone, "git", "lfs-cloud", "install").ok();
+        return clone;
+    }
+
+    private static void assertSameFiles(Path from, Path to, String... names) throws IOException {
+        for (String n : names) {
+            Sandbox.assertSameContent(from.resolve(n), to.resolve(n));
+        }
+    }
+
+    private static void assertNoPartialFiles(Path clone) throws IOException {
+        try (Stream<Path> s = Files.walk(clone.resolve(".git/lfs"))) {
+            assertEquals(List.of(), s.filter(f -> f.getFileName().toString().startsWith("lfs-cloud-")).toList(),
+                    "temp files left in " + clone);
+        }
+    }
+
+    private static void assertNoStoreTempFiles(Path store) throws IOException {
+        try (Stream<Path> s = Files.walk(store)) {
+            assertEquals(List.of(), s.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList(), "temp files in the store");
+        }
+    }
+
+    @Test
+    void pushCloneAndFetchGoThroughOneServer() throws IOException {
+        Sandbox.Project p = pushed("repo", 12, 3 << 20);
+        Sandbox.Result push = sb.run(p.work(), TRACE, "git", "push", "-q", "origin", "main").ok();
+        assertTrue(push.err().contains("relaying to the transfer server"), push.err());
+        Path clone = tmp.resolve("clone");
+        Sandbox.Result c = sb.run(tmp, TRACE, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString()).ok();
+        assertTrue(c.err().contains("relaying to the transfer server"), c.err());
+        assertFalse(c.err().contains("started the transfer server"), "the push's server served the clone too");
+        assertSameFiles(p.work(), clone, "f0.bin", "f11.bin", "big.bin");
+        sb.run(clone, "git", "lfs", "fetch", "--all").ok();
+        assertEquals(1, sockets().size(), "one server");
+        assertEquals(1, sb.serverPids().size());
+        String status = sb.run(tmp, "git", "lfs-cloud", "server", "status").ok().out();
+        assertTrue(status.matches("(?s)pid \\d+, build .*, up \\d+ s, 0 connections \\(\\d+ served\\), 1 backend sets held, \\d+ MB resident.*"), status);
+    }
+
+    @Test
+    void twoRepositoriesWithTheirOwnStoresShareOneServerAtOnce() throws Exception {
+        Sandbox.Project a = pushed("alpha", 6, 8 << 20);
+        Sandbox.Project b = pushed("beta", 6, 8 << 20);
+        sb.git(a.work(), "push", "-q", "origin", "main").ok();
+        sb.git(b.work(), "push", "-q", "origin", "main").ok();
+        assertTrue(Files.exists(Sandbox.objectPath(a.store(), Sandbox.sha256(a.work().resolve("big.bin")))));
+        assertFalse(Files.exists(Sandbox.objectPath(b.store(), Sandbox.sha256(a.work().resolve("big.bin")))));
+        Path ca = cloneWithoutSmudge(a, "ca");
+        Path cb = cloneWithoutSmudge(b, "cb");
+        Process pa = started(ca, Map.of(), "git", "lfs", "pull");
+        Process pb = started(cb, Map.of(), "git", "lfs", "pull");
+        String ea = finish(pa);
+        String eb = finish(pb);
+        assertEquals(0, pa.exitValue(), ea);
+        assertEquals(0, pb.exitValue(), eb);
+        assertSameFiles(a.work(), ca, "f0.bin", "f5.bin", "big.bin");
+        assertSameFiles(b.work(), cb, "f0.bin", "f5.bin", "big.bin");
+        assertEquals(1, sockets().size(), "one server for both");
+        String status = sb.run(tmp, "git", "lfs-cloud", "server", "status").ok().out();
+        assertTrue(status.contains("2 backend sets held"), "each store's settings get their own backends: " + status);
+    }
+
+    @Test
+    void aChangedStoreSettingTakesEffectOnTheNextCommand() throws IOException {
+        Sandbox.Project p = pushed("repo", 2, 0);
+        sb.git(p.work(), "push", "-q", "origin", "main").ok();
+        Path other = tmp.resolve("other-store");
+        Files.createDirectories(other);
+        sb.git(p.work(), "config", "lfs-cloud.store", other.toUri().toString()).ok();
+        Sandbox.writeRandom(p.work().resolve("later.bin"), 5000, 7);
+        sb.git(p.work(), "add", "later.bin").ok();
+        sb.git(p.work(), "commit", "-q", "-m", "later").ok();
+        Sandbox.Result push = sb.run(p.work(), TRACE, "git", "push", "-q", "origin", "main").ok();
+        assertFalse(push.err().contains("started the transfer server"), "the same server: " + push.err());
+        String oid = Sandbox.sha256(p.work().resolve("later.bin"));
+        assertTrue(Files.exists(Sandbox.objectPath(other, oid)), "the new store got the object");
+        assertFalse(Files.exists(Sandbox.objectPath(p.store(), oid)), "the old store did not");
+    }
+
+    /** Waits for a file matching {@code pattern} (a glob) under {@code dir}; fails after a minute. */
+    private static void waitForFile(Path dir, String pattern) throws Exception {
+        var matcher = dir.getFileSystem().getPathMatcher("glob:" + pattern);
+        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (System.nanoTime() < until) {
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> s = Files.walk(dir)) {
+                    if (s.anyMatch(f -> matcher.matches(f.getFileName()) && sizeOf(f) > 0)) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no " + pattern + " appeared under " + dir);
+    }
+
+    private static long sizeOf(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** A command started in the background, its output read as it comes (so that it never blocks on a full pipe). */
+    private Process started(Path dir, Map<String, String> env, String... command) throws IOException {
+        Process p = sb.start(dir, env, command);
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        Thread.ofVirtual().start(() -> {
+            try {
+                p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                // the process is gone
+            }
+        });
+        errors.put(p, Thread.ofVirtual().start(() -> {
+            try {
+                p.getErrorStream().transferTo(err);
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }));
+        errorBytes.put(p, err);
+        return p;
+    }
+
+    private final Map<Process, Thread> errors = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Process, java.io.ByteArrayOutputStream> errorBytes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Waits for a command from {@link #started}; kills it and what it started when it hangs. Its stderr. */
+    private String finish(Process p) throws InterruptedException {
+        if (!p.waitFor(3, TimeUnit.MINUTES)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("did not finish within 3 minutes");
+        }
+        errors.get(p).join();
+        return errorBytes.get(p).toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The pids of every server started in this sandbox, from their logs (those may have exited already). */
+    private List<Long> startedServers() throws IOException {
+        List<Long> pids = new ArrayList<>();
+        try (Stream<Path> s = Files.list(sb.serverDir)) {
+            for (Path log : s.filter(f -> f.toString().endsWith(".log")).toList()) {
+                for (String line : Files.readAllLines(log)) {
+                    int at = line.indexOf("(pid ");
+                    if (at >= 0) {
+                        pids.add(Long.parseLong(line.substring(at + 5, line.indexOf(')', at))));
+                    }
+                }
+            }
+        }
+        return pids;
+    }
+
+    private long onlyServer() {
+        List<Long> pids = sb.serverPids();
+        assertEquals(1, pids.size(), "one server: " + pids);
+        return pids.get(0);
+    }
+
+    @Test
+    void serverKilledMidPullAndMidPushLosesNothing() throws Exception {
+        Sandbox.Project p = pushed("repo", 4, 192 << 20);
+        // push: the server is killed while it writes the big object into the store
+        Process push = started(p.work(), TRACE, "git", "push", "-q", "origin", "main");
+        waitForFile(p.store(), ".*-*.tmp");
+        ProcessHandle.of(onlyServer()).orElseThrow().destroyForcibly();
+        String pushErr = finish(push);
+        assertEquals(0, push.exitValue(), pushErr);
+        assertTrue(pushErr.contains("the transfer server went away"), pushErr);
+        String big = Sandbox.sha256(p.work().resolve("big.bin"));
+        assertEquals(big, Sandbox.sha256(Sandbox.objectPath(p.store(), big)));
+        assertNoStoreTempFiles(p.store());
+
+        // pull: a new server starts, and is killed while it downloads the big object
+        Path clone = cloneWithoutSmudge(p, "clone");
+        Process pull = started(clone, TRACE, "git", "lfs", "pull");
+        waitForFile(clone.resolve(".git/lfs/tmp"), "lfs-cloud-*.part");
+        ProcessHandle.of(onlyServer()).orElseThrow().destroyForcibly();
+        String pullErr = finish(pull);
+        assertEquals(0, pull.exitValue(), pullErr);
+        assertTrue(pullErr.contains("the transfer server went away"), pullErr);
+        assertSameFiles(p.work(), clone, "f0.bin", "f3.bin", "big.bin");
+        assertNoPartialFiles(clone);
+        assertTrue(sb.git(clone, "status", "--porcelain").ok().out().isEmpty());
+    }
+
+    @Test
+    void aStaleSocketIsReplaced() throws IOException {
+        Sandbox.Project p = pushed("repo", 2, 0);
+        sb.git(p.work(), "push", "-q", "origin", "main").ok();
+        Path socket = sockets().get(0);
+        sb.stopServers();
+        // a server killed without cleaning up leaves its socket file, with nobody listening
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(socket));
+        }
+        assertTrue(Files.exists(socket));
+        Path clone = tmp.resolve("clone");
+        Sandbox.Result c = sb.run(tmp, TRACE, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString()).ok();
+        assertTrue(c.err().contains("started the transfer server"), c.err());
+        assertFalse(c.err().contains("serving in this process"), c.err());
+        assertSameFiles(p.work(), clone, "f0.bin", "f1.bin");
+        assertEquals(1, sb.serverPids().size());
+    }
+
+    @Test
+    void agentsRacingToStartTheServerEndWithOne() throws Exception {
+        Sandbox.Project p = pushed("repo", 1, 0);
+        sb.git(p.work(), "push", "-q", "origin", "main").ok();
+        sb.stopServers();
+        List<AgentProcess> agents = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                agents.add(new AgentProcess(sb, p.work(), Map.of()));
+            }
+            for (AgentProcess a : agents) {
+                a.init("download");
+            }
+            String oid = Sandbox.sha256(p.work().resolve("f0.bin"));
+            for (AgentProcess a : agents) {
+                a.send("{\"event\":\"download\",\"oid\":\"" + oid + "\",\"size\":4096,\"action\":null}");
+            }
+            for (AgentProcess a : agents) {
+                assertFalse(a.complete(oid).has("error"));
+                a.send("{\"event\":\"terminate\"}");
+                assertEquals(0, a.exitCode(), a.stderr());
+            }
+        } finally {
+            for (AgentProcess a : agents) {
+                a.close();
+            }
+        }
+        assertEquals(1, sockets().size());
+        assertEquals(1, sb.serverPids().size(), "one server");
+        try (Stream<Path> s = Files.list(sb.serverDir)) {
+            List<Path> logs = s.filter(f -> f.toString().endsWith(".log")).toList();
+            assertEquals(1, logs.size());
+            // the racing relays started one server (the earlier one was stopped before)
+            assertEquals(1, Files.readAllLines(logs.get(0)).stream().filter(l -> l.contains("listening")).count());
+        }
+    }
+
+    @Test
+    void aSocketFolderWithTheWrongModeOrALinkIsRefused() throws IOException {
+        Sandbox.Project p = pushed("repo", 2, 0);
+        sb.git(p.work(), "config", "--global", "lfs-cloud.server", "false").ok();
+        sb.git(p.work(), "push", "-q", "origin", "main").ok();
+        sb.git(p.work(), "config", "--global", "lfs-cloud.server", "true").ok();
+        Files.setPosixFilePermissions(sb.serverDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path clone = tmp.resolve("clone");
+        Sandbox.Result c = sb.run(tmp, TRACE, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString()).ok();
+        assertTrue(c.err().contains("refusing the server folder " + sb.serverDir + ": its mode is 755, not 700"), c.err());
+        assertSameFiles(p.work(), clone, "f0.bin", "f1.bin");
+        assertEquals(List.of(), sockets(), "no server in a refused folder");
+
+        Files.setPosixFilePermissions(sb.serverDir, PosixFilePermissions.fromString("rwx------"));
+        Path link = tmp.resolve("srv-link");
+        Files.createSymbolicLink(link, sb.serverDir);
+        Path clone2 = tmp.resolve("clone2");
+        Sandbox.Result c2 = sb.run(tmp, Map.of("GIT_TRACE", "1", "LFS_CLOUD_TRACE", "1", "LFS_CLOUD_SERVER_DIR", link.toString()),
+                "git", "lfs-cloud", "clone", p.origin().toString(), clone2.toString()).ok();
+        assertTrue(c2.err().contains("refusing the server folder " + link + ": it is a symbolic link"), c2.err());
+        assertEquals(List.of(), sockets());
+    }
+
+    @Test
+    void aSocketFolderOfAnotherUserIsRefused() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to chown");
+        Sandbox.Project p = pushed("repo", 1, 0);
+        sb.run(tmp, "chown", "nobody", sb.serverDir.toString()).ok();
+        Sandbox.Result push = sb.run(p.work(), TRACE, "git", "push", "-q", "origin", "main").ok();
+        assertTrue(push.err().contains("refusing the server folder " + sb.serverDir + ": it belongs to uid"), push.err());
+        assertTrue(Files.exists(Sandbox.objectPath(p.store(), Sandbox.sha256(p.work().resolve("f0.bin")))));
+        sb.run(tmp, "chown", "root", sb.serverDir.toString()).ok();
+    }
+
+    @Test
+    void anotherAwsProfileGetsAnotherServer() throws IOException {
+        Sandbox.Project p = pushed("repo", 2, 0);
+        sb.git(p.work(), "push", "-q", "origin", "main").ok();
+        Path c1 = tmp.resolve("c1");
+        Path c2 = tmp.resolve("c2");
+        sb.run(tmp, Map.of("AWS_PROFILE", "one"), "git", "lfs-cloud", "clone", p.origin().toString(), c1.toString()).ok();
+        assertEquals(2, sockets().size(), "AWS_PROFILE=one is not the environment of the push's server");
+        sb.run(tmp, Map.of("AWS_PROFILE", "one"), "git", "lfs-cloud", "clone", p.origin().toString(), c2.toString()).ok();
+        assertEquals(2, sockets().size(), "the same environment, the same server");
+        sb.run(tmp, Map.of("AWS_PROFILE", "two", "LFS_CLOUD_TRACE", "1"), "git", "lfs", "version").ok();
+        assertSameFiles(p.work(), c2, "f0.bin");
+        assertEquals(2, sb.serverPids().size());
+    }
+
+    @Test
+    void anIdleServerExits() throws Exception {
+        Sandbox.Project p = pushed("repo", 2, 0);
+        sb.git(tmp, "config", "--global", "lfs-cloud.server.idleTimeout", "1").ok();
+        sb.git(p.work(), "push", "-q", "origin", "main").ok();
+        List<Long> started = startedServers(); // it may be gone already: its log names it
+        assertEquals(1, started.size(), started.toString());
+        long pid = started.get(0);
+        ProcessHandle h = ProcessHandle.of(pid).orElse(null);
+        if (h != null) {
+            h.onExit().get(20, TimeUnit.SECONDS);
+        }
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertEquals(List.of(), sockets(), "the idle server removed its socket");
+    }
+
+    @Test
+    void serverStopWaitsForTheRunningTransfer() throws Exception {
+        Sandbox.Project p = pushed("repo", 2, 96 << 20);
+        sb.git(p.work(), "push", "-q", "origin", "main").ok();
+        long pid = onlyServer();
+        Path clone = cloneWithoutSmudge(p, "clone");
+        Process pull = started(clone, TRACE, "git", "lfs", "pull");
+        waitForFile(clone.resolve(".git/lfs/tmp"), "lfs-cloud-*.part");
+        String stop = sb.run(tmp, "git", "lfs-cloud", "server", "stop").ok().out();
+        assertTrue(stop.startsWith("stopping server " + pid), stop);
+        assertTrue(ProcessHandle.of(pid).isPresent(), "still serving the pull");
+        String err = finish(pull);
+        assertEquals(0, pull.exitValue(), err);
+        assertFalse(err.contains("went away"), err);
+        assertSameFiles(p.work(), clone, "big.bin");
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        assertEquals(List.of(), sockets());
+    }
+}
