@@ -95,6 +95,8 @@ public final class Azurite implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().remove("AZURITE_ACCOUNTS");
+        // its telemetry library keeps files in the temp folder even with --disableTelemetry: ours, not /tmp
+        pb.environment().put("TMPDIR", Files.createDirectories(work.resolve("tmp")).toString());
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
