@@ -18,7 +18,7 @@ import java.util.Locale;
  * <p>A blob name with a {@code .} or {@code ..} segment is refused, never resolved (servers on
  * the way may resolve it to another blob), as in the S3 backend.
  *
- * @param https the {@code https://ACCOUNT.blob…} spelling, with its host
+ * @param httpsHost the host of the {@code https://ACCOUNT.blob…} spelling, or {@code null} for {@code az://}
  */
 record BlobLocation(String account, String container, String blob, String httpsHost) {
 
