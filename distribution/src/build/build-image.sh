@@ -19,6 +19,10 @@ out=$target/lfs-cloud
 plugin_jdk_modules=
 for folder in "$plugin_folders"/*/; do
   [ -d "$folder" ] || continue
+  # a plugin may name them itself (jdkModules= in its descriptor) where jdeps names more than
+  # its modules require (jdeps counts optional and never-run references: java.desktop, java.sql …)
+  declared=$(sed -n 's/^jdkModules=//p' "$folder/lfs-cloud-plugin.properties" 2>/dev/null | tr -d ' ')
+  if [ -n "$declared" ]; then plugin_jdk_modules=$plugin_jdk_modules,$declared; continue; fi
   deps=$("$java_home/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 \
            --module-path "$modules:$folder" "$folder"*.jar 2>"$target/jdeps.log" | tail -1)
   case $deps in

@@ -56,7 +56,9 @@ public final class CommittedConfig {
             "lfs-cloud.s3.uploadconcurrency",
             "lfs-cloud.s3.downloadpartsize",
             "lfs-cloud.s3.downloadconcurrency",
-            "lfs-cloud.s3.timeoutseconds");
+            "lfs-cloud.s3.timeoutseconds",
+            "lfs-cloud.azure.timeoutseconds", "lfs-cloud.azure.blocksize", "lfs-cloud.azure.uploadconcurrency",
+            "lfs-cloud.azure.downloadpartsize", "lfs-cloud.azure.downloadconcurrency");
 
     /** How known keys are spelled in messages (git reports section and variable names in lower case). */
     private static final List<String> KNOWN_KEYS = List.of(
@@ -64,7 +66,9 @@ public final class CommittedConfig {
             "lfs-cloud.trustedConfig", "lfs-cloud.http.timeoutSeconds", "lfs-cloud.s3.endpoint", "lfs-cloud.s3.region",
             "lfs-cloud.s3.pathStyle", "lfs-cloud.s3.multipartThreshold", "lfs-cloud.s3.partSize",
             "lfs-cloud.s3.uploadConcurrency", "lfs-cloud.s3.downloadPartSize", "lfs-cloud.s3.downloadConcurrency",
-            "lfs-cloud.s3.timeoutSeconds");
+            "lfs-cloud.s3.timeoutSeconds", "lfs-cloud.azure.endpoint", "lfs-cloud.azure.timeoutSeconds",
+            "lfs-cloud.azure.blockSize", "lfs-cloud.azure.uploadConcurrency", "lfs-cloud.azure.downloadPartSize",
+            "lfs-cloud.azure.downloadConcurrency");
 
     /** {@code key} as the documentation spells it, when it is a known key or a known key of one location. */
     public static String displayName(String key) {
