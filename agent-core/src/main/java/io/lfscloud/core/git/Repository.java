@@ -112,28 +112,6 @@ public final class Repository {
         return v.isPresent() ? v : shared.get(key);
     }
 
-    /**
-     * Every lfs-cloud setting in effect, sorted as {@code key=value} lines: what a backend
-     * opened for this repository may depend on (the transfer server shares backends between
-     * repositories whose settings are the same).
-     */
-    public String settingsFingerprint() {
-        java.util.TreeSet<String> keys = new java.util.TreeSet<>();
-        for (String k : local.keys()) {
-            if (k.startsWith("lfs-cloud.")) {
-                keys.add(k);
-            }
-        }
-        for (String[] e : shared.entries()) {
-            keys.add(ConfigValues.normalize(e[0]));
-        }
-        StringBuilder sb = new StringBuilder();
-        for (String k : keys) {
-            setting(k).ifPresent(v -> sb.append(k).append('=').append(v).append('\n'));
-        }
-        return sb.toString();
-    }
-
     /** The committed settings file and what of it is withheld. */
     public CommittedConfig committed() {
         return shared;
