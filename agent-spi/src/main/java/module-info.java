@@ -7,4 +7,6 @@
  */
 module io.lfscloud.spi {
     exports io.lfscloud.spi;
+    // what several backends need alike (parallel ranged reads), so that none keeps a copy
+    exports io.lfscloud.spi.support;
 }

@@ -31,9 +31,9 @@ public final class Main {
 
     public static void main(String[] args) {
         int code = args.length > 0 && args[0].equals("agent") ? plainAgent(args) : -1;
-        if (code < 0 && args.length > 1 && args[0].equals("server")) {
+        if (code < 0 && args.length > 1 && args[0].equals("server") && args[1].equals("run")) {
             // the warm transfer server (see io.lfscloud.core.server), off the command-line library's path too
-            code = args[1].equals("run") ? TransferServer.run(args) : TransferServer.command(args);
+            code = TransferServer.run(args);
         }
         if (code < 0) {
             code = Cli.run(args);

@@ -27,6 +27,7 @@ import java.util.Properties;
                 RemoteCommands.Status.class,
                 TrustCommand.class,
                 DoctorCommand.class,
+                ServerCommand.class,
                 BackendsCommand.class,
                 VersionCommand.class,
                 DocsCommands.Completion.class,

@@ -1,5 +1,6 @@
 package io.lfscloud.backend.azure;
 
+import io.lfscloud.spi.support.RangedReader;
 import io.lfscloud.spi.Diagnostics;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.RetryPolicy;
@@ -78,7 +79,7 @@ import java.util.function.Consumer;
  *       become a blob, and uncommitted blocks are dropped by Azure. The blob's Content-MD5
  *       property and an {@code sha256} metadata entry are set; a blob already there with the
  *       right size (and no other {@code sha256}) is not sent again.</li>
- *   <li><b>Downloads</b> are ranged reads, several at once ({@link BlobReader}), pinned to the
+ *   <li><b>Downloads</b> are ranged reads, several at once ({@link RangedReader}), pinned to the
  *       ETag (If-Match) or to the record's version; each range resumes where it broke off.</li>
  *   <li><b>Retries</b>: the SDK retries nothing (its retry policy is set to one try, and its
  *       download resumption to none); this backend retries a range or a block on its own
@@ -242,7 +243,7 @@ final class AzureBackend implements StorageBackend {
             kib = 0;
         }
         int held = kib;
-        return new BlobReader((start, into, length) -> fetchRange(blob, l, object, p, start, into, length),
+        return new RangedReader((start, into, length) -> fetchRange(blob, l, object, p, start, into, length),
                 offset, p.size(), part, concurrency, () -> buffers.release(held));
     }
 

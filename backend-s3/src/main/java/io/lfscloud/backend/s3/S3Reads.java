@@ -1,5 +1,6 @@
 package io.lfscloud.backend.s3;
 
+import io.lfscloud.spi.support.RangedReader;
 import io.lfscloud.spi.Diagnostics;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.RetryPolicy;

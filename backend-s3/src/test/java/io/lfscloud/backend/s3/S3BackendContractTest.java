@@ -1,5 +1,6 @@
 package io.lfscloud.backend.s3;
 
+import io.lfscloud.spi.support.RangedReader;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.BackendContext;
 import io.lfscloud.spi.ObjectInfo;

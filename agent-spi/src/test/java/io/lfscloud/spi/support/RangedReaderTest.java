@@ -1,4 +1,4 @@
-package io.lfscloud.backend.s3;
+package io.lfscloud.spi.support;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.lfscloud.backend.s3;
+package io.lfscloud.spi.support;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,18 +11,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * An object read as consecutive ranges fetched in parallel and handed out in order: one
- * connection to S3 rarely fills a link, several do. At most {@code concurrency} ranges are
- * in flight or waiting to be read, and their buffers are reused, so memory stays at
- * {@code (concurrency + 1) × partSize} whatever the object's size. A range that fails after its fetcher's own retries fails the
+ * An object read as consecutive ranges fetched in parallel and handed out in order, for
+ * backends whose store serves byte ranges (S3, Azure): one connection rarely fills a link,
+ * several do. At most {@code concurrency} ranges are in flight or waiting to be read, and
+ * their buffers are reused (no buffer is larger than its range, so a small object costs only
+ * its own size), so memory stays at {@code (concurrency + 1) × partSize} whatever the object's size. A range that fails after its fetcher's own retries fails the
  * read; {@link #close()} stops the fetches still pending and gives the memory back
  * ({@code onClose}).
  */
-final class RangedReader extends InputStream {
+public final class RangedReader extends InputStream {
 
     /** Fills {@code into[0, length)} with the bytes from {@code start}, or throws. */
     @FunctionalInterface
-    interface Fetcher {
+    public interface Fetcher {
         void fetch(long start, byte[] into, int length) throws IOException;
     }
 
@@ -45,7 +46,7 @@ final class RangedReader extends InputStream {
     private boolean closed;
 
     /** Bytes {@code [start, end)}; {@code onClose} runs once, when the reader is closed. */
-    RangedReader(Fetcher fetcher, long start, long end, int partSize, int concurrency, Runnable onClose) {
+    public RangedReader(Fetcher fetcher, long start, long end, int partSize, int concurrency, Runnable onClose) {
         this.fetcher = fetcher;
         this.onClose = onClose;
         this.end = end;
@@ -59,7 +60,7 @@ final class RangedReader extends InputStream {
         while (window.size() < concurrency && nextStart < end) {
             long start = nextStart;
             int length = (int) Math.min(partSize, end - start);
-            byte[] buffer = free.isEmpty() ? new byte[partSize] : free.pop();
+            byte[] buffer = free.isEmpty() ? new byte[length] : free.pop();
             window.add(pool.submit(() -> {
                 fetcher.fetch(start, buffer, length);
                 return new Range(buffer, length);
@@ -74,7 +75,7 @@ final class RangedReader extends InputStream {
         if (next == null) {
             return false;
         }
-        if (current.length == partSize) {
+        if (current.length == partSize) { // a full-size buffer (the last range's may be shorter) is reused
             free.push(current);
         }
         current = new byte[0];
