@@ -328,6 +328,11 @@ public final class BackendRegistry implements AutoCloseable {
         }
     }
 
+    /** How many backends are open (one per provider, scope and the settings it read). */
+    public int openBackends() {
+        return open.values().stream().mapToInt(List::size).sum();
+    }
+
     /**
      * Makes {@link #close()} do nothing: the transfer server shares one registry (and the
      * backends it opened) between connections, whose agents each close theirs when done;

@@ -201,8 +201,9 @@ public final class TransferServer {
     private String status() {
         long uptime = (System.currentTimeMillis() - started) / 1000;
         return "pid " + ProcessHandle.current().pid() + ", build " + ServerDir.version() + ", up " + uptime + " s, "
-                + active.get() + " connections (" + served.get() + " served), " + registries.size()
-                + " backend sets held, " + rssMegabytes() + " MB resident, idle timeout " + idleSeconds + " s, socket "
+                + active.get() + " connections (" + served.get() + " served), "
+                + "backends open: " + registries.values().stream().mapToInt(BackendRegistry::openBackends).sum() + ", "
+                + rssMegabytes() + " MB resident, idle timeout " + idleSeconds + " s, socket "
                 + socket + "\n";
     }
 
