@@ -99,6 +99,13 @@ class AzureBackendTest {
         assertFalse(Files.exists(Sandbox.objectPath(objects, v1)), "a plain pull fetches only what HEAD needs");
         sb.git(clone, "lfs", "fetch", "--all", "origin").ok();
         assertEquals(v1, Sandbox.sha256(Sandbox.objectPath(objects, v1)));
+
+        // doctor names where the credentials come from, never what they are, and the store answers
+        Sandbox.Result doctor = sb.run(clone, "git", "lfs-cloud", "doctor");
+        assertTrue(doctor.out().lines().anyMatch(l -> l.startsWith("ok    credentials")
+                && l.contains("found (not shown): AZURE_STORAGE_CONNECTION_STRING")), doctor.out());
+        assertTrue(doctor.out().lines().anyMatch(l -> l.startsWith("ok    store answers")), doctor.out());
+        assertFalse(doctor.all().contains(Azurite.KEY) || doctor.all().contains("AccountKey="), doctor.all());
     }
 
     @Test
@@ -192,5 +199,8 @@ class AzureBackendTest {
         assertEquals(1, push.exitCode());
         assertTrue(push.all().contains("no Azure credentials were found") && push.all().contains("AZURE_STORAGE_KEY"),
                 push.all());
+        Sandbox.Result doctor = sb.run(p.work(), Map.of("AZURE_STORAGE_CONNECTION_STRING", ""), "git", "lfs-cloud", "doctor");
+        assertTrue(doctor.out().lines().anyMatch(l -> l.startsWith("warn  credentials")
+                && l.contains("no Azure credentials") && l.contains("AZURE_STORAGE_CONNECTION_STRING")), doctor.out());
     }
 }

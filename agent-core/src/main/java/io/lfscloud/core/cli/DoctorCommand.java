@@ -212,6 +212,10 @@ final class DoctorCommand implements Callable<Integer> {
     /** Where credentials would come from, by name only: their values are never read into output. */
     private void credentials(URI root) {
         String scheme = root.getScheme() == null ? "" : root.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("az")) {
+            azureCredentials();
+            return;
+        }
         if (!scheme.equals("s3")) {
             ok("credentials", "none needed for " + scheme + ": stores");
             return;
@@ -241,6 +245,36 @@ final class DoctorCommand implements Callable<Integer> {
         if (found.isEmpty()) {
             warn("credentials", "no AWS credentials in the environment or ~/.aws (an instance role may still give them;"
                     + " the next check tells)", "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE");
+        } else {
+            ok("credentials", "found (not shown): " + String.join(", ", found));
+        }
+    }
+
+    /** The Azure plugin's sources, in the order it tries them (by name only). */
+    private void azureCredentials() {
+        List<String> found = new ArrayList<>();
+        if (set("AZURE_STORAGE_CONNECTION_STRING")) {
+            found.add("AZURE_STORAGE_CONNECTION_STRING");
+        }
+        if (set("AZURE_STORAGE_ACCOUNT") && set("AZURE_STORAGE_KEY")) {
+            found.add("AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY");
+        }
+        if (set("AZURE_STORAGE_SAS_TOKEN")) {
+            found.add("AZURE_STORAGE_SAS_TOKEN");
+        }
+        if (set("AZURE_CLIENT_ID") || set("AZURE_TENANT_ID") || set("AZURE_FEDERATED_TOKEN_FILE")) {
+            found.add("Microsoft Entra ID (AZURE_CLIENT_ID/AZURE_TENANT_ID)");
+        }
+        if (set("IDENTITY_ENDPOINT") || set("MSI_ENDPOINT")) {
+            found.add("managed identity");
+        }
+        if (Files.isDirectory(Path.of(System.getProperty("user.home"), ".azure"))) {
+            found.add("Azure CLI login (~/.azure)");
+        }
+        if (found.isEmpty()) {
+            warn("credentials", "no Azure credentials in the environment or ~/.azure (only public containers can be"
+                    + " read anonymously; the next check tells)", "set AZURE_STORAGE_CONNECTION_STRING, or"
+                    + " AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY, or AZURE_STORAGE_SAS_TOKEN");
         } else {
             ok("credentials", "found (not shown): " + String.join(", ", found));
         }
