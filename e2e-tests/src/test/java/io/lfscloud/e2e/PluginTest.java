@@ -89,6 +89,11 @@ class PluginTest {
         Files.createDirectories(plugins.resolve("broken-declared"));
         Files.write(plugins.resolve("broken-declared/garbage.jar"), junk);
         Files.writeString(plugins.resolve("broken-declared/lfs-cloud-plugin.properties"), "schemes=zeta\n");
+        // and one that claims https URLs of some hosts only (as the Azure plugin does)
+        Files.createDirectories(plugins.resolve("broken-hosted"));
+        Files.write(plugins.resolve("broken-hosted/garbage.jar"), junk);
+        Files.writeString(plugins.resolve("broken-hosted/lfs-cloud-plugin.properties"),
+                "schemes=https\nhosts=*.hosted.test\n");
 
         sb = new Sandbox(tmp, image);
         sb.env("LFS_CLOUD_PLUGIN_PATH", morePlugins.toString());
@@ -160,6 +165,24 @@ class PluginTest {
             a.send("{\"event\":\"terminate\"}");
             assertEquals(0, a.exitCode());
             assertTrue(a.stderr().contains("broken-declared"), a.stderr());
+        }
+    }
+
+    @Test
+    void aPluginThatDeclaresHostsIsLoadedOnlyForHttpsUrlsOfThem() throws Exception {
+        String oid = "cd".repeat(32);
+        for (String host : List.of("127.0.0.1", "store.hosted.test")) {
+            Sandbox.Project p = sb.project("hosted-" + host);
+            sb.git(p.work(), "config", "lfs-cloud.store", "https://" + host + ":1/store").ok();
+            try (AgentProcess a = new AgentProcess(sb, p.work())) {
+                a.init("download");
+                a.send("{\"event\":\"download\",\"oid\":\"" + oid + "\",\"size\":5,\"action\":null}");
+                assertTrue(a.complete(oid).has("error"), "nothing listens on port 1");
+                a.send("{\"event\":\"terminate\"}");
+                assertEquals(0, a.exitCode());
+                assertEquals(host.endsWith(".hosted.test"), a.stderr().contains("broken-hosted"),
+                        "the plugin is loaded (and fails) only for its hosts (" + host + "): " + a.stderr());
+            }
         }
     }
 

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -30,7 +29,7 @@ import java.util.stream.Collectors;
  *
  * <p>For the agent, a plugin folder that declares its schemes in
  * {@value PluginHost#DECLARATION} ({@code schemes=s3}) is loaded only when a URL of one of them is
- * asked for: a module layer of an SDK costs ~0.1 s per agent process, and git-lfs starts
+ * asked for (and, when it also names {@code hosts}, an {@code https:} URL of one of those): a module layer of an SDK costs ~0.1 s per agent process, and git-lfs starts
  * eight of them for every command, most of which never touch that SDK.
  *
  * <p>Backends are opened per location: one per provider, {@linkplain StorageBackendProvider#scope
@@ -55,8 +54,8 @@ public final class BackendRegistry implements AutoCloseable {
     public record Broken(String origin, String problem) {
     }
 
-    /** A plugin folder not loaded yet, and the schemes it declares. */
-    private record Deferred(Path folder, Set<String> schemes) {
+    /** A plugin folder not loaded yet, and what it declares. */
+    private record Deferred(Path folder, PluginHost.Declaration declared) {
     }
 
     /** Which backends may be shared: one provider's, for one scope. */
@@ -135,9 +134,9 @@ public final class BackendRegistry implements AutoCloseable {
             broken.add(new Broken("embedded backend", problem));
         }
         for (Path folder : PluginHost.pluginFolders(PluginHost.pluginRoots(configuredPath))) {
-            Set<String> schemes = lazily ? PluginHost.declaredSchemes(folder) : null;
-            if (schemes != null) {
-                deferred.add(new Deferred(folder, schemes));
+            PluginHost.Declaration declared = lazily ? PluginHost.declaration(folder) : null;
+            if (declared != null) {
+                deferred.add(new Deferred(folder, declared));
             } else {
                 loadFolder(folder, found, broken);
             }
@@ -156,12 +155,12 @@ public final class BackendRegistry implements AutoCloseable {
         }
     }
 
-    /** Loads the deferred plugin folders that declare {@code scheme} (all of them for {@code null}). */
-    private void loadDeferred(String scheme) {
+    /** Loads the deferred plugin folders that claim {@code location} (all of them for {@code null}). */
+    private void loadDeferred(URI location) {
         synchronized (deferred) {
             for (var it = deferred.iterator(); it.hasNext(); ) {
                 Deferred d = it.next();
-                if (scheme != null && !d.schemes().contains(scheme)) {
+                if (location != null && !d.declared().wants(location)) {
                     continue;
                 }
                 it.remove();
@@ -174,8 +173,8 @@ public final class BackendRegistry implements AutoCloseable {
                     Log.error("storage backend skipped, it failed to load: " + b.origin() + ": " + b.problem());
                 }
                 for (Found f : more) {
-                    if (!d.schemes().containsAll(f.provider().schemes())) {
-                        Log.trace(d.folder() + " declares " + d.schemes() + " in " + PluginHost.DECLARATION
+                    if (!d.declared().schemes().containsAll(f.provider().schemes())) {
+                        Log.trace(d.folder() + " declares " + d.declared().schemes() + " in " + PluginHost.DECLARATION
                                 + " but its provider '" + f.provider().name() + "' serves " + f.provider().schemes());
                     }
                 }
@@ -199,7 +198,7 @@ public final class BackendRegistry implements AutoCloseable {
      */
     public StorageBackendProvider providerFor(URI location) throws StorageException {
         String scheme = location.getScheme() == null ? "" : location.getScheme().toLowerCase(Locale.ROOT);
-        loadDeferred(scheme);
+        loadDeferred(location);
         StorageBackendProvider best = null;
         int bestPriority = Integer.MIN_VALUE;
         for (Found f : found) {

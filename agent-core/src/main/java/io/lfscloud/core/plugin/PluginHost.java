@@ -10,6 +10,7 @@ import java.lang.module.FindException;
 import java.lang.module.ModuleFinder;
 import java.lang.module.ModuleReference;
 import java.lang.module.ResolutionException;
+import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -97,8 +98,35 @@ public final class PluginHost {
         return out;
     }
 
-    /** The schemes a plugin folder declares, lowercased; {@code null} when it declares none (or unreadably). */
-    static Set<String> declaredSchemes(Path folder) {
+    /**
+     * What a plugin folder declares in {@value #DECLARATION}: the URL schemes its providers serve
+     * ({@code schemes=az,https}) and, optionally, the only hosts whose {@code http:}/{@code https:}
+     * URLs it claims ({@code hosts=*.blob.core.windows.net}; a {@code *.} entry matches any
+     * subdomain). Without {@code hosts}, every URL of its schemes loads it.
+     */
+    record Declaration(Set<String> schemes, List<String> hosts) {
+        /** Whether a URL may be served by this plugin, so that it is worth loading. */
+        boolean wants(URI location) {
+            String scheme = location.getScheme() == null ? "" : location.getScheme().toLowerCase(Locale.ROOT);
+            if (!schemes.contains(scheme)) {
+                return false;
+            }
+            if (hosts.isEmpty() || !(scheme.equals("http") || scheme.equals("https"))) {
+                return true;
+            }
+            String host = location.getHost() == null ? "" : location.getHost().toLowerCase(Locale.ROOT);
+            for (String h : hosts) {
+                if (h.startsWith("*.") ? host.endsWith(h.substring(1)) && host.length() > h.length() - 1
+                        : host.equals(h)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** What a plugin folder declares; {@code null} when it declares no schemes (or unreadably). */
+    static Declaration declaration(Path folder) {
         Path file = folder.resolve(DECLARATION);
         if (!Files.isRegularFile(file)) {
             return null;
@@ -110,12 +138,16 @@ public final class PluginHost {
             Log.trace("ignoring " + file + " (" + e.getMessage() + "): the plugin is loaded to ask it");
             return null;
         }
-        String schemes = p.getProperty("schemes", "").strip();
+        List<String> schemes = list(p.getProperty("schemes", ""));
         if (schemes.isEmpty()) {
             return null;
         }
-        return java.util.Arrays.stream(schemes.split(",")).map(x -> x.strip().toLowerCase(Locale.ROOT))
-                .filter(x -> !x.isEmpty()).collect(Collectors.toUnmodifiableSet());
+        return new Declaration(Set.copyOf(schemes), list(p.getProperty("hosts", "")));
+    }
+
+    private static List<String> list(String commaSeparated) {
+        return java.util.Arrays.stream(commaSeparated.split(",")).map(x -> x.strip().toLowerCase(Locale.ROOT))
+                .filter(x -> !x.isEmpty()).distinct().toList();
     }
 
     /**
