@@ -69,7 +69,7 @@ public final class Repository {
         Path gitDir = Path.of(lines[0].strip());
         Path workTree = lines.length > 1 && !lines[1].isBlank() ? Path.of(lines[1].strip()) : dir.toAbsolutePath();
 
-        Git.Result cfg = Git.run(dir, List.of("config", "-z", "--get-regexp", "^(lfs-cloud\\.|lfs\\.storage$)"));
+        Git.Result cfg = Git.run(dir, List.of("config", "-z", "--get-regexp", "^(lfs-cloud\\.|lfs\\.storage$|" + GIT_HTTP_KEYS + ")"));
         // exit code 1 means "no such key": not an error
         if (cfg.exitCode() > 1) {
             throw new IOException("cannot read git config: " + cfg.firstErrorLine());
@@ -117,12 +117,19 @@ public final class Repository {
         return shared;
     }
 
+    /**
+     * git's own HTTP settings that backends honour (TLS trust, proxy; see the README's HTTPS
+     * section), as a {@code git config --get-regexp} pattern. Read from the user's git config
+     * only: a repository cannot commit them.
+     */
+    static final String GIT_HTTP_KEYS = "http\\.(sslcainfo|sslcapath|proxy)$";
+
     /** The settings as backends see them; redirects are held to the same URL policy as records. */
     public BackendConfig backendConfig() {
         return new BackendConfig() {
             @Override
             public Optional<String> get(String key) {
-                return setting(key);
+                return key.regionMatches(true, 0, "http.", 0, 5) ? local.get(key) : setting(key);
             }
 
             @Override

@@ -7,6 +7,8 @@ import io.lfscloud.spi.StorageException;
 import io.lfscloud.spi.StorageException.Kind;
 import io.lfscloud.spi.TransferListener;
 
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -15,6 +17,9 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -40,7 +45,8 @@ import java.util.Set;
  * one held to {@link BackendConfig#checkRedirect} (the core's URL policy: no {@code file:},
  * no metadata or link-local hosts, no credentials in the URL, no scheme change but http to
  * https) before anything connects to it, with the request's {@code Range} and
- * {@code If-Match} sent again. No request carries a credential, on any hop.
+ * {@code If-Match} sent again. No request carries a credential, on any hop. TLS trust and
+ * proxies follow git's settings ({@link HttpNetwork}).
  */
 final class HttpBackend implements StorageBackend {
 
@@ -53,11 +59,16 @@ final class HttpBackend implements StorageBackend {
 
     private final BackendConfig config;
     private final int timeoutMillis;
+    private final HttpNetwork network;
 
-    /** @throws StorageException when {@code lfs-cloud.http.timeoutSeconds} is not from 1 to 3600 */
-    HttpBackend(BackendConfig config) throws StorageException {
+    /**
+     * @throws StorageException when {@code lfs-cloud.http.timeoutSeconds} is not from 1 to 3600, or a
+     *                          network setting ({@link HttpNetwork}) is unusable
+     */
+    HttpBackend(BackendConfig config, Map<String, String> env) throws StorageException {
         this.config = config;
         this.timeoutMillis = (int) config.number(TIMEOUT, 30, 1, 3600) * 1000;
+        this.network = HttpNetwork.from(config, env);
     }
 
     @Override
@@ -189,7 +200,10 @@ final class HttpBackend implements StorageBackend {
     private HttpURLConnection open(URI object, String method) throws StorageException {
         java.net.URL url = HttpPaths.requestUrl(object);
         try {
-            HttpURLConnection c = (HttpURLConnection) url.openConnection();
+            HttpURLConnection c = (HttpURLConnection) url.openConnection(network.proxyFor(object));
+            if (network.sockets() != null && c instanceof HttpsURLConnection tls) {
+                tls.setSSLSocketFactory(network.sockets());
+            }
             c.setRequestMethod(method);
             c.setConnectTimeout(timeoutMillis);
             c.setReadTimeout(timeoutMillis);
@@ -203,6 +217,9 @@ final class HttpBackend implements StorageBackend {
     }
 
     private StorageException translate(URI object, IOException e) {
+        if (e instanceof SSLException tls) {
+            return tlsProblem(object, tls);
+        }
         if (e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof UnknownHostException) {
             return new StorageException(Kind.TRANSIENT, "cannot connect to " + object.getHost()
                     + (object.getPort() > 0 ? ":" + object.getPort() : "") + " for " + object + ": " + reason(e), e);
@@ -211,6 +228,33 @@ final class HttpBackend implements StorageBackend {
             return new StorageException(Kind.TRANSIENT, object + ": no answer within " + timeoutMillis / 1000 + " s", e);
         }
         return new StorageException(Kind.TRANSIENT, object + ": " + reason(e), e);
+    }
+
+    /** A TLS failure in words a user can act on; Java's own text ("PKIX path building failed") only when tracing. */
+    private StorageException tlsProblem(URI object, SSLException e) {
+        String host = object.getHost() + (object.getPort() > 0 ? ":" + object.getPort() : "");
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            if (t instanceof CertificateExpiredException) {
+                return new StorageException(Kind.MISCONFIGURED, "the TLS certificate of " + host + " has expired ("
+                        + object + ")", e);
+            }
+            if (t instanceof CertificateNotYetValidException) {
+                return new StorageException(Kind.MISCONFIGURED, "the TLS certificate of " + host + " is not valid yet"
+                        + " (check this machine's clock) (" + object + ")", e);
+            }
+            if (t instanceof CertPathBuilderException || m.contains("PKIX path") || m.contains("valid certification path")) {
+                return new StorageException(Kind.MISCONFIGURED, "the TLS certificate of " + host + " is not signed by"
+                        + " a certificate authority lfs-cloud trusts (" + network.trustSource() + "); if the server uses"
+                        + " a private CA, point git's http.sslCAInfo at its PEM file (git config --global"
+                        + " http.sslCAInfo /path/to/ca.pem) (" + object + ")", e);
+            }
+            if (m.startsWith("No subject alternative") || m.startsWith("No name matching")) {
+                return new StorageException(Kind.MISCONFIGURED, "the TLS certificate of " + host + " is for another host"
+                        + " name, so it cannot prove the server is " + object.getHost() + " (" + object + ")", e);
+            }
+        }
+        return new StorageException(Kind.TRANSIENT, "TLS with " + host + " failed: " + reason(e) + " (" + object + ")", e);
     }
 
     private int status(URI object, HttpURLConnection c) throws StorageException {

@@ -22,6 +22,6 @@ public final class HttpBackendProvider implements StorageBackendProvider {
 
     @Override
     public StorageBackend open(BackendContext context) throws StorageException {
-        return new HttpBackend(context.config());
+        return new HttpBackend(context.config(), System.getenv());
     }
 }
