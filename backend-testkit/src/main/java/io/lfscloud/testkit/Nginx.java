@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A real nginx (Debian's) serving a folder on 127.0.0.1 with its ordinary static-file
  * behaviour: strong ETags, Last-Modified, byte ranges, If-Match. {@code /forbidden/} answers
  * 403 and {@code /broken/} 500, for error tests; {@code /no-etag/} serves files without an ETag
- * (Last-Modified only). With {@link TestCertificates}, it also serves the same over HTTPS
+ * (Last-Modified only); {@code /slow/} sends at 64 bytes a second. With {@link TestCertificates}, it also serves the same over HTTPS
  * ({@link #httpsUrl}). Needs {@code nginx} on PATH; stopped by {@link #close()}.
  */
 public final class Nginx implements AutoCloseable {
@@ -64,6 +64,7 @@ public final class Nginx implements AutoCloseable {
                         root %s;
                         location /forbidden/ { return 403; }
                         location /broken/ { return 500; }
+                        location /slow/ { limit_rate 64; }
                         location /no-etag/ { etag off; }
                     }
                 }

@@ -118,11 +118,11 @@ public final class Repository {
     }
 
     /**
-     * git's own HTTP settings that backends honour (TLS trust, proxy; see the README's HTTPS
+     * git's own HTTP settings that backends honour (TLS trust, proxy, low speed; see the README's HTTPS
      * section), as a {@code git config --get-regexp} pattern. Read from the user's git config
      * only: a repository cannot commit them.
      */
-    static final String GIT_HTTP_KEYS = "http\\.(sslcainfo|sslcapath|proxy)$";
+    static final String GIT_HTTP_KEYS = "http\\.(sslcainfo|sslcapath|proxy|lowspeedlimit|lowspeedtime)$";
 
     /** The settings as backends see them; redirects are held to the same URL policy as records. */
     public BackendConfig backendConfig() {

@@ -56,10 +56,15 @@ final class HttpBackend implements StorageBackend {
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
 
     static final String TIMEOUT = "lfs-cloud.http.timeoutSeconds";
+    /** git's settings: a download slower than this many bytes a second for that many seconds is dropped (0: never). */
+    static final String LOW_SPEED_LIMIT = "http.lowSpeedLimit";
+    static final String LOW_SPEED_TIME = "http.lowSpeedTime";
 
     private final BackendConfig config;
     private final int timeoutMillis;
     private final HttpNetwork network;
+    private final long lowSpeedLimit;
+    private final long lowSpeedSeconds;
 
     /**
      * @throws StorageException when {@code lfs-cloud.http.timeoutSeconds} is not from 1 to 3600, or a
@@ -69,6 +74,9 @@ final class HttpBackend implements StorageBackend {
         this.config = config;
         this.timeoutMillis = (int) config.number(TIMEOUT, 30, 1, 3600) * 1000;
         this.network = HttpNetwork.from(config, env);
+        // unlike git, on by default (1 KiB/s over the timeout): a record's server must not hold a clone forever
+        this.lowSpeedLimit = config.number(LOW_SPEED_LIMIT, 1024, 0, 1L << 30);
+        this.lowSpeedSeconds = config.number(LOW_SPEED_TIME, timeoutMillis / 1000, 1, 3600);
     }
 
     @Override
@@ -119,7 +127,8 @@ final class HttpBackend implements StorageBackend {
                     throw changed(object, expected.etag(), now);
                 }
             }
-            return c.getInputStream();
+            InputStream body = c.getInputStream();
+            return lowSpeedLimit == 0 ? body : new LowSpeedGuard(body, lowSpeedLimit, lowSpeedSeconds, c::disconnect);
         } catch (StorageException e) {
             c.disconnect();
             throw e;

@@ -107,4 +107,45 @@ class HttpBackendTest {
         assertEquals(StorageException.Kind.MISCONFIGURED, e.kind());
         assertTrue(e.getMessage().contains("read-only"));
     }
+
+    @Test
+    void aServerThatTricklesIsDroppedBelowTheLowSpeedLimit() throws Exception {
+        Files.createDirectories(nginx.root.resolve("slow"));
+        Files.write(nginx.root.resolve("slow/trickle.bin"), Arrays.copyOf(content, 20_000)); // 64 B/s: five minutes
+        BackendConfig strict = key -> switch (key) {
+            case "http.lowSpeedLimit" -> java.util.Optional.of("1000");
+            case "http.lowSpeedTime" -> java.util.Optional.of("2");
+            default -> java.util.Optional.empty();
+        };
+        StorageBackend guarded = new HttpBackendProvider().open(io.lfscloud.spi.BackendContext.of(url(""), strict));
+        long start = System.nanoTime();
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> {
+            try (InputStream in = guarded.read(url("slow/trickle.bin"), 0, null)) {
+                in.readAllBytes();
+            }
+        });
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(e.getMessage().contains("below 1000 bytes a second") && e.getMessage().contains("http.lowSpeedLimit"),
+                e.getMessage());
+        assertTrue(seconds < 60, "dropped after about 2 s, not after the whole file: " + seconds);
+
+        // a limit the server keeps to: the bytes arrive
+        BackendConfig lenient = key -> switch (key) {
+            case "http.lowSpeedLimit" -> java.util.Optional.of("10");
+            case "http.lowSpeedTime" -> java.util.Optional.of("1");
+            default -> java.util.Optional.empty();
+        };
+        StorageBackend patient = new HttpBackendProvider().open(io.lfscloud.spi.BackendContext.of(url(""), lenient));
+        try (InputStream in = patient.read(url("slow/trickle.bin"), 0, null)) {
+            assertArrayEquals(Arrays.copyOf(content, 128), in.readNBytes(128));
+        }
+    }
+
+    @Test
+    void lowSpeedSettingsAreChecked() {
+        BackendConfig bad = key -> key.equals("http.lowSpeedTime") ? java.util.Optional.of("0") : java.util.Optional.empty();
+        StorageException e = assertThrows(StorageException.class,
+                () -> new HttpBackendProvider().open(io.lfscloud.spi.BackendContext.of(url(""), bad)));
+        assertTrue(e.getMessage().contains("http.lowSpeedTime must be from 1 to 3600"), e.getMessage());
+    }
 }
