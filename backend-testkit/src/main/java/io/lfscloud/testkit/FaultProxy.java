@@ -13,23 +13,28 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A relay between the agent and a real S3 server (s3proxy) that can answer a request with an
- * error instead of forwarding it, and slow down what it forwards: the failures real S3
- * produces (503 SlowDown, 500, a refused part, a slow link) on demand. One request per
+ * A relay between the agent and a real S3 server (s3proxy) or Azure Blob server (Azurite) that
+ * can answer a request with an error instead of forwarding it, and slow down what it forwards:
+ * the failures real S3 and Azure produce (503 SlowDown or ServerBusy, 500, a refused part, a
+ * dropped connection, a slow link) on demand. One request per
  * connection (it asks both sides for {@code Connection: close}), so every request is seen.
  */
 public final class FaultProxy implements AutoCloseable {
 
     /**
      * What to do with a request: {@code null} forwards it, otherwise the status and S3 error
-     * code to answer; status 0 stalls (the request is neither read nor answered).
+     * code to answer; status 0 stalls (the request is neither read nor answered), -1 drops the
+     * connection unanswered.
      */
     public interface Rule {
         /** The fault for request number {@code seq} (from 1), or {@code null} to forward it. */
         Fault decide(String method, String target, int seq);
     }
 
-    /** An answer instead of the server's: HTTP {@code status} with S3 error {@code code} (status 0: stall). */
+    /**
+     * An answer instead of the server's: HTTP {@code status} with error {@code code}, in S3's and
+     * Azure's form (status 0: stall; -1: drop the connection).
+     */
     public record Fault(int status, String code) {
     }
 
@@ -119,6 +124,10 @@ public final class FaultProxy implements AutoCloseable {
                 }
                 return;
             }
+            if (fault != null && fault.status() < 0) {
+                record(requestLine[0] + " " + requestLine[1] + " -> dropped");
+                return;
+            }
             if (fault != null) {
                 in.skipNBytes(length); // read the body, so that the client reads our answer
                 record(requestLine[0] + " " + requestLine[1] + " -> " + fault.status() + " " + fault.code());
@@ -126,7 +135,7 @@ public final class FaultProxy implements AutoCloseable {
                         + "</Code><Message>injected by the test</Message></Error>").getBytes(StandardCharsets.UTF_8);
                 OutputStream out = client.getOutputStream();
                 out.write(("HTTP/1.1 " + fault.status() + " Injected\r\nContent-Type: application/xml\r\nContent-Length: "
-                        + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        + body.length + "\r\nx-ms-error-code: " + fault.code() + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                 out.write(body);
                 out.flush();
                 return;

@@ -77,25 +77,25 @@ class AzurePartsTest {
         URI u = l.uri();
         AzureCredentials key = new AzureCredentials("AZURE_STORAGE_KEY", AzureCredentials.Kind.KEY, "k", null, Optional.empty());
         AzureCredentials none = AzureCredentials.none();
-        StorageException container = AzureBackend.classify(404, "ContainerNotFound", l, u, key, "https://e", null);
+        StorageException container = AzureErrors.classify(404, "ContainerNotFound", l, u, key, "https://e", null);
         assertEquals(Kind.MISCONFIGURED, container.kind());
         assertTrue(container.getMessage().contains("container 'box'"), container.getMessage());
-        assertEquals(Kind.NOT_FOUND, AzureBackend.classify(404, "BlobNotFound", l, u, key, "e", null).kind());
-        assertEquals(Kind.NOT_FOUND, AzureBackend.classify(404, null, l, u, key, "e", null).kind(), "a HEAD has no code");
-        assertEquals(Kind.CHANGED, AzureBackend.classify(412, "ConditionNotMet", l, u, key, "e", null).kind());
-        StorageException denied = AzureBackend.classify(403, "AuthenticationFailed", l, u, key, "e", null);
+        assertEquals(Kind.NOT_FOUND, AzureErrors.classify(404, "BlobNotFound", l, u, key, "e", null).kind());
+        assertEquals(Kind.NOT_FOUND, AzureErrors.classify(404, null, l, u, key, "e", null).kind(), "a HEAD has no code");
+        assertEquals(Kind.CHANGED, AzureErrors.classify(412, "ConditionNotMet", l, u, key, "e", null).kind());
+        StorageException denied = AzureErrors.classify(403, "AuthenticationFailed", l, u, key, "e", null);
         assertEquals(Kind.ACCESS_DENIED, denied.kind());
         assertTrue(denied.getMessage().contains("check the credentials from AZURE_STORAGE_KEY"), denied.getMessage());
-        StorageException anonymous = AzureBackend.classify(404, "ResourceNotFound", l, u, none, "e", null);
+        StorageException anonymous = AzureErrors.classify(404, "ResourceNotFound", l, u, none, "e", null);
         assertEquals(Kind.ACCESS_DENIED, anonymous.kind(), "a private container answers anonymous requests with 404");
         assertTrue(anonymous.getMessage().contains("AZURE_STORAGE_CONNECTION_STRING"), anonymous.getMessage());
         for (int status : new int[] {500, 503, 429}) {
-            assertEquals(Kind.TRANSIENT, AzureBackend.classify(status, null, l, u, key, "e", null).kind(), "" + status);
+            assertEquals(Kind.TRANSIENT, AzureErrors.classify(status, null, l, u, key, "e", null).kind(), "" + status);
         }
-        assertEquals(Kind.TRANSIENT, AzureBackend.classify(503, "ServerBusy", l, u, key, "e", null).kind());
-        assertEquals(Kind.MISCONFIGURED, AzureBackend.classify(501, null, l, u, key, "e", null).kind(), "asked again, same answer");
-        assertEquals(Kind.CORRUPT, AzureBackend.classify(400, "Md5Mismatch", l, u, key, "e", null).kind());
-        assertEquals(Kind.MISCONFIGURED, AzureBackend.classify(409, "LeaseIdMissing", l, u, key, "e", null).kind());
+        assertEquals(Kind.TRANSIENT, AzureErrors.classify(503, "ServerBusy", l, u, key, "e", null).kind());
+        assertEquals(Kind.MISCONFIGURED, AzureErrors.classify(501, null, l, u, key, "e", null).kind(), "asked again, same answer");
+        assertEquals(Kind.CORRUPT, AzureErrors.classify(400, "Md5Mismatch", l, u, key, "e", null).kind());
+        assertEquals(Kind.MISCONFIGURED, AzureErrors.classify(409, "LeaseIdMissing", l, u, key, "e", null).kind());
     }
 
     @Test
