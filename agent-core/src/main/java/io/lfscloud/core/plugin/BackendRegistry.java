@@ -287,6 +287,22 @@ public final class BackendRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * A backend of its own for {@code location}, handed git's {@code credentials}: never shared (the
+     * credentials are one repository's), closed by the caller.
+     */
+    public StorageBackend openUnshared(URI location, BackendConfig config, io.lfscloud.spi.Credentials credentials)
+            throws StorageException {
+        StorageBackendProvider provider = providerFor(location);
+        BackendContext context = new BackendContext(location, "", config, DIAGNOSTICS, RetryPolicy.from(config), credentials);
+        try {
+            return java.util.Objects.requireNonNull(provider.open(context), "opened nothing");
+        } catch (RuntimeException | LinkageError e) {
+            throw new StorageException(StorageException.Kind.MISCONFIGURED,
+                    "storage backend '" + provider.name() + "' failed to start: " + e, e);
+        }
+    }
+
     /** The provider's scope of {@code location}, which must be usable as a git config subsection. */
     private static String scopeOf(StorageBackendProvider provider, URI location) throws StorageException {
         String scope;
