@@ -50,8 +50,8 @@ public final class LfsServer implements AutoCloseable {
     /** The repository's path on the server. */
     public static final String REPO = "/repo.git";
 
-    /** One request as the server saw it (before authentication). */
-    public record Request(String method, String path, boolean authorized) {
+    /** One request as the server saw it (before authentication), and who sent it ({@code User-Agent}). */
+    public record Request(String method, String path, boolean authorized, String userAgent) {
     }
 
     private final Server server;
@@ -118,6 +118,11 @@ public final class LfsServer implements AutoCloseable {
         return requests.stream().filter(r -> r.path().endsWith("/objects/batch")).count();
     }
 
+    /** How many Batch API calls a client whose {@code User-Agent} starts with {@code agent} made. */
+    public long batchCalls(String agent) {
+        return requests.stream().filter(r -> r.path().endsWith("/objects/batch") && r.userAgent().startsWith(agent)).count();
+    }
+
     /**
      * Answers every later request whose path contains {@code pathPart} with {@code status} and a
      * Batch API error body, before authentication; {@code status} 0 ends it.
@@ -144,7 +149,7 @@ public final class LfsServer implements AutoCloseable {
             String auth = req.getHeader("Authorization");
             boolean objectPath = path.startsWith(REPO + "/info/lfs/objects/") && !path.endsWith("/batch");
             boolean ok = basic.equals(auth) || objectPath && token.equals(auth);
-            requests.add(new Request(req.getMethod(), path, ok));
+            requests.add(new Request(req.getMethod(), path, ok, String.valueOf(req.getHeader("User-Agent"))));
             for (Map.Entry<String, Integer> f : failures.entrySet()) {
                 if (path.contains(f.getKey())) {
                     error(res, f.getValue(), "failure arranged by the test");
