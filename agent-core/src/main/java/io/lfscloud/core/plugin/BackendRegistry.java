@@ -128,6 +128,7 @@ public final class BackendRegistry implements AutoCloseable {
         List<StorageBackendProvider> embedded = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         PluginHost.embedded(embedded, problems);
+        embedded.sort(Comparator.comparing(StorageBackendProvider::name)); // ServiceLoader's order is the image's
         for (StorageBackendProvider p : embedded) {
             found.add(new Found(p, PluginHost.originOf(p.getClass())));
         }
