@@ -38,7 +38,7 @@ rm -rf "$out"
 mkdir -p "$out/bin" "$out/plugins"
 "$java_home/bin/jlink" \
   --module-path "$modules" \
-  --add-modules "io.lfscloud.spi,io.lfscloud.core,io.lfscloud.backend.file${plugin_jdk_modules:+,$plugin_jdk_modules}" \
+  --add-modules "io.lfscloud.spi,io.lfscloud.core,io.lfscloud.backend.file,io.lfscloud.backend.lfs${plugin_jdk_modules:+,$plugin_jdk_modules}" \
   --strip-debug --no-header-files --no-man-pages \
   --generate-cds-archive \
   --output "$out/runtime" >"$target/jlink.log" 2>&1 || { cat "$target/jlink.log" >&2; exit 1; }

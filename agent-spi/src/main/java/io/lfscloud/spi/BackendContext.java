@@ -16,9 +16,16 @@ import java.util.Objects;
  * @param diagnostics where trace lines go
  * @param retry       how often and after which pauses a backend retries a unit that keeps work
  *                    done (a range, a part); everything else it leaves to the agent
+ * @param credentials git's credentials, for a backend that serves the repository's own server
+ *                    ({@link Credentials#NONE} for the others)
  */
 public record BackendContext(URI location, String scope, BackendConfig config, Diagnostics diagnostics,
-                             RetryPolicy retry) {
+                             RetryPolicy retry, Credentials credentials) {
+
+    /** A context without git's credentials. */
+    public BackendContext(URI location, String scope, BackendConfig config, Diagnostics diagnostics, RetryPolicy retry) {
+        this(location, scope, config, diagnostics, retry, Credentials.NONE);
+    }
 
     public BackendContext {
         Objects.requireNonNull(location, "location");
@@ -26,6 +33,7 @@ public record BackendContext(URI location, String scope, BackendConfig config, D
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(diagnostics, "diagnostics");
         Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(credentials, "credentials");
     }
 
     /** A context with no scope, no diagnostics and the default retry policy (tests, tools). */

@@ -175,6 +175,7 @@ public final class Agent {
     /** Version 1: no negotiation, an empty confirmation (unless the launcher already sent it). */
     private Step startVersion1(Operation op, String remote, boolean answered) {
         operation = op;
+        transfers.session(op, remote);
         protocol = 1;
         if (!answered) {
             writer.send(Reply.InitReply.VERSION_1);
@@ -246,6 +247,7 @@ public final class Agent {
         Request.ConcurrencyMode mode = version == 1 || init.mode() == null || init.mode() == Request.ConcurrencyMode.BASIC
                 ? Request.ConcurrencyMode.BASIC : Request.ConcurrencyMode.BATCH;
         operation = init.operation();
+        transfers.session(operation, init.remote());
         protocol = version == 1 ? 1 : 2; // a higher version offered: answer the highest we speak
         if (mode == Request.ConcurrencyMode.BATCH) {
             batches = new Batches(operation, transfers, writer, concurrency(init.concurrentTransfers()));

@@ -2,9 +2,12 @@ package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
 import io.lfscloud.core.git.Git;
+import io.lfscloud.core.git.GitCredentials;
+import io.lfscloud.core.git.LfsEndpoint;
 import io.lfscloud.core.git.Repository;
 import io.lfscloud.core.lfs.LfsPointer;
 import io.lfscloud.core.lfs.Oid;
+import io.lfscloud.core.lfs.Operation;
 import io.lfscloud.core.meta.InvalidRecordException;
 import io.lfscloud.core.meta.MetaLayout;
 import io.lfscloud.core.meta.RecordStore;
@@ -70,6 +73,10 @@ public final class Transfers implements AutoCloseable {
 
     private Repository repository;
     private BackendRegistry registry;
+    private Operation operation; // and the remote: what git-lfs's init named (for the repository's Git LFS server)
+    private String remote;
+    private final Map<Boolean, Optional<LfsEndpoint>> endpoints = new HashMap<>(); // by "for upload"
+    private final Map<URI, StorageBackend> lfsServers = new HashMap<>();
     private RecordStore records;
     private Map<String, String> indexBlobs;
 
@@ -89,6 +96,12 @@ public final class Transfers implements AutoCloseable {
     }
 
     // ----------------------------------------------------------------- set-up
+
+    /** What git-lfs's init said: the operation and the remote (a name or a URL) it works with. */
+    public synchronized void session(Operation operation, String remote) {
+        this.operation = operation;
+        this.remote = remote;
+    }
 
     private synchronized Repository repository() throws TransferFailure {
         if (repository == null) {
@@ -251,25 +264,88 @@ public final class Transfers implements AutoCloseable {
         return repository().setting("lfs-cloud.store").filter(v -> !v.isBlank()).isPresent();
     }
 
-    /** The object's content-addressed place in the repository's store. */
+    /**
+     * The object's content-addressed place in the repository's store: {@code lfs-cloud.store}; the
+     * repository's Git LFS server when that is {@value #LFS_STORE} or unset (when git-lfs finds one).
+     */
     private Location store(Oid oid) throws TransferFailure {
         Repository repo = repository();
         Optional<String> setting = repo.setting("lfs-cloud.store");
-        if (setting.isEmpty() || setting.get().isBlank()) {
-            throw new TransferFailure(ErrorCode.of(StorageException.Kind.MISCONFIGURED),
-                    "no store configured: run 'git lfs-cloud install --store <url>' (or 'git config lfs-cloud.store <url>'),"
-                            + " or commit lfs-cloud.store in " + Repository.SHARED_CONFIG, false, null);
+        boolean lfsServer = setting.isEmpty() || setting.get().isBlank() || setting.get().strip().equals(LFS_STORE);
+        if (lfsServer) {
+            return lfsServerStore(oid, setting.isPresent() && !setting.get().isBlank());
         }
         try {
             StoreLayout layout = StoreLayout.parse(setting.get());
             URI uri = layout.objectUri(oid);
             UrlPolicy.checkStore(uri, repo.backendConfig());
-            return new Location(uri, registry().backendFor(uri, repo.backendConfig()), null);
+            StorageBackend backend = uri.getScheme().toLowerCase(java.util.Locale.ROOT).startsWith("lfs+")
+                    ? lfsServer(layout.root(), null) : registry().backendFor(uri, repo.backendConfig());
+            return new Location(uri, backend, null);
         } catch (UrlRefusedException e) {
             throw new TransferFailure(ErrorCode.FORBIDDEN, e.getMessage(), false, e);
         } catch (StorageException e) {
             throw TransferFailure.of(e);
         }
+    }
+
+    /** The {@code lfs-cloud.store} value that names the repository's own Git LFS server. */
+    public static final String LFS_STORE = "lfs";
+
+    /** The object's place on the repository's Git LFS server, found as git-lfs finds it. */
+    private Location lfsServerStore(Oid oid, boolean named) throws TransferFailure {
+        Repository repo = repository();
+        boolean upload;
+        String name;
+        synchronized (this) {
+            upload = operation == Operation.UPLOAD;
+            name = remote;
+        }
+        Optional<LfsEndpoint> endpoint;
+        synchronized (this) {
+            endpoint = endpoints.get(upload);
+            if (endpoint == null) {
+                try {
+                    endpoint = LfsEndpoint.find(repo.workTree(), name, upload);
+                } catch (IOException e) {
+                    throw new TransferFailure(ErrorCode.INTERNAL, e.getMessage(), false, e);
+                }
+                endpoints.put(upload, endpoint);
+            }
+        }
+        if (endpoint.isEmpty()) {
+            String remoteName = name == null ? "origin" : Agent.forTrace(name);
+            throw new TransferFailure(ErrorCode.of(StorageException.Kind.MISCONFIGURED), named
+                    ? "lfs-cloud.store is '" + LFS_STORE + "', but remote " + remoteName + " has no Git LFS server (an http or"
+                            + " https lfs.url, remote.NAME.lfsurl or remote URL)"
+                    : "no store configured, and remote " + remoteName + " has no Git LFS server (http or https): run"
+                            + " 'git lfs-cloud install --store <url>' (or 'git config lfs-cloud.store <url>'), or commit"
+                            + " lfs-cloud.store in " + Repository.SHARED_CONFIG, false, null);
+        }
+        try {
+            UrlPolicy.checkStore(endpoint.get().api(), repo.backendConfig());
+            URI root = StoreLayout.parse("lfs+" + endpoint.get().api()).root();
+            return new Location(root.resolve(oid.shardedPath()), lfsServer(root, endpoint.get()), null);
+        } catch (UrlRefusedException e) {
+            throw new TransferFailure(ErrorCode.FORBIDDEN, e.getMessage(), false, e);
+        } catch (StorageException e) {
+            throw TransferFailure.of(e);
+        }
+    }
+
+    /**
+     * The backend of one Git LFS server, opened for this agent alone: it is handed git's credentials
+     * for this repository, so it is never shared with another (the transfer server's registry is).
+     */
+    private synchronized StorageBackend lfsServer(URI root, LfsEndpoint endpoint) throws TransferFailure, StorageException {
+        StorageBackend open = lfsServers.get(root);
+        if (open == null) {
+            LfsEndpoint e = endpoint != null ? endpoint
+                    : new LfsEndpoint(URI.create(root.toString().substring(4).replaceAll("/+$", "")), null, null);
+            open = registry().openUnshared(root, repository().backendConfig(), new GitCredentials(repository().workTree(), e));
+            lfsServers.put(root, open);
+        }
+        return open;
     }
 
     /** An object's place; {@code record} is set for objects tracked in place. */
@@ -547,6 +623,8 @@ public final class Transfers implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        lfsServers.values().forEach(StorageBackend::close);
+        lfsServers.clear();
         if (registry != null) {
             registry.close();
         }

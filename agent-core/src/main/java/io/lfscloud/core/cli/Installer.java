@@ -129,6 +129,9 @@ final class Installer {
      * @return the store's root URL, as it is to be written
      */
     static String checkStore(Path dir, String url, boolean create, boolean probe) {
+        if (url.strip().equals(io.lfscloud.core.agent.Transfers.LFS_STORE)) {
+            return url.strip(); // the repository's own Git LFS server, found by the agent for each remote
+        }
         StoreLayout layout;
         try {
             layout = StoreLayout.parse(url);
@@ -145,7 +148,7 @@ final class Installer {
             registry.providerFor(root);
             if (scheme.equals("file")) {
                 checkFolder(Path.of(root), create);
-            } else if (probe) {
+            } else if (probe && !scheme.startsWith("lfs+")) { // a Git LFS server has no object to probe with
                 StorageBackend backend = registry.backendFor(root, userConfig(dir));
                 try {
                     backend.stat(root.resolve(".lfs-cloud-install-probe"));

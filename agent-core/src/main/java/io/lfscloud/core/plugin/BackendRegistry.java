@@ -127,6 +127,7 @@ public final class BackendRegistry implements AutoCloseable {
         List<StorageBackendProvider> embedded = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         PluginHost.embedded(embedded, problems);
+        embedded.sort(Comparator.comparing(StorageBackendProvider::name)); // ServiceLoader's order is the image's
         for (StorageBackendProvider p : embedded) {
             found.add(new Found(p, PluginHost.originOf(p.getClass())));
         }
@@ -283,6 +284,22 @@ public final class BackendRegistry implements AutoCloseable {
                         + " with other settings (" + candidates.size() + " open for its scope)");
             }
             return backend;
+        }
+    }
+
+    /**
+     * A backend of its own for {@code location}, handed git's {@code credentials}: never shared (the
+     * credentials are one repository's), closed by the caller.
+     */
+    public StorageBackend openUnshared(URI location, BackendConfig config, io.lfscloud.spi.Credentials credentials)
+            throws StorageException {
+        StorageBackendProvider provider = providerFor(location);
+        BackendContext context = new BackendContext(location, "", config, DIAGNOSTICS, RetryPolicy.from(config), credentials);
+        try {
+            return java.util.Objects.requireNonNull(provider.open(context), "opened nothing");
+        } catch (RuntimeException | LinkageError e) {
+            throw new StorageException(StorageException.Kind.MISCONFIGURED,
+                    "storage backend '" + provider.name() + "' failed to start: " + e, e);
         }
     }
 

@@ -1,0 +1,569 @@
+package io.lfscloud.backend.lfs;
+
+import io.lfscloud.core.json.Json;
+import io.lfscloud.core.json.JsonException;
+import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.BackendContext;
+import io.lfscloud.spi.Credentials;
+import io.lfscloud.spi.Diagnostics;
+import io.lfscloud.spi.ObjectInfo;
+import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageException;
+import io.lfscloud.spi.StorageException.Kind;
+import io.lfscloud.spi.TransferListener;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A Git LFS server reached through its Batch API ({@code POST ENDPOINT/objects/batch}) and the
+ * {@code basic} transfer: one batch call per object, then the action it hands out ({@code download}:
+ * GET; {@code upload}: PUT, then {@code verify}: POST), with the action's own headers.
+ *
+ * <p>Credentials: the first Batch API call goes without; after a 401 the backend asks git's
+ * credential helpers ({@link Credentials#fill}), and keeps what worked for later calls (and tells
+ * git, {@code approve}); credentials refused with a 401 are rejected and asked for once more, then
+ * the call fails as access denied. Credentials are sent only to the endpoint's own scheme, host and
+ * port, never printed or traced. Redirects of object transfers are followed (at most five, each
+ * held to the agent's URL policy), without the action's headers when the host changes.
+ */
+final class LfsBackend implements StorageBackend {
+
+    static final String SCHEME_HTTP = "lfs+http";
+    static final String SCHEME_HTTPS = "lfs+https";
+
+    /** The Batch API's media type. */
+    static final String MEDIA_TYPE = "application/vnd.git-lfs+json";
+
+    private static final int MAX_REDIRECTS = 5;
+    private static final int MAX_ERROR_BODY = 4096;
+    private static final int BUFFER = 256 * 1024;
+
+    private final Credentials credentials;
+    private final BackendConfig config;
+    private final Diagnostics diagnostics;
+    private final int timeoutMillis;
+
+    /** Credentials that worked (or are being tried), per endpoint authority; guarded by {@code this}. */
+    private final Map<String, Credentials.Credential> known = new LinkedHashMap<>();
+
+    LfsBackend(BackendContext context) throws StorageException {
+        this.credentials = context.credentials();
+        this.config = context.config();
+        this.diagnostics = context.diagnostics();
+        this.timeoutMillis = (int) config.number("lfs-cloud.lfs.timeoutSeconds", 60, 1, 3600) * 1000;
+    }
+
+    // ------------------------------------------------------------------ URLs
+
+    /** The object's place: its server's endpoint ({@code http(s)://…/info/lfs}), oid and size. */
+    record Place(URI endpoint, String oid) {
+    }
+
+    static Place place(URI object) throws StorageException {
+        String scheme = object.getScheme() == null ? "" : object.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals(SCHEME_HTTP) && !scheme.equals(SCHEME_HTTPS)) {
+            throw new StorageException(Kind.MISCONFIGURED, "not a Git LFS server URL: " + object);
+        }
+        String path = object.getRawPath() == null ? "" : object.getRawPath();
+        String[] parts = path.split("/");
+        int n = parts.length;
+        if (n < 4 || !parts[n - 1].matches("[0-9a-f]{64}") || !parts[n - 2].equals(parts[n - 1].substring(2, 4))
+                || !parts[n - 3].equals(parts[n - 1].substring(0, 2))) {
+            throw new StorageException(Kind.MISCONFIGURED, "not an object of a Git LFS server (ENDPOINT/aa/bb/OID): "
+                    + object);
+        }
+        String base = path.substring(0, path.length() - (parts[n - 1].length() + parts[n - 2].length()
+                + parts[n - 3].length() + 3));
+        try {
+            URI endpoint = new URI(scheme.substring(4) + "://" + object.getRawAuthority() + base);
+            return new Place(endpoint, parts[n - 1]);
+        } catch (URISyntaxException e) {
+            throw new StorageException(Kind.MISCONFIGURED, "not a Git LFS server URL: " + object, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- the SPI
+
+    @Override
+    public ObjectInfo stat(URI object) throws StorageException {
+        Place p = place(object);
+        // the Batch API needs a size; a server that knows the object answers with its own
+        Map<String, Object> o = batch(p, "download", 0);
+        Object size = o.get("size");
+        return ObjectInfo.of(object, size instanceof Long l && l >= 0 ? l : 0);
+    }
+
+    @Override
+    public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
+        Place p = place(object);
+        long size = expected == null ? 0 : expected.size();
+        Action download = action(p, batch(p, "download", size), "download");
+        if (download == null) {
+            throw new StorageException(Kind.MISCONFIGURED, "the Git LFS server at " + p.endpoint()
+                    + " gave no download action for " + shortOid(p.oid()));
+        }
+        HttpURLConnection c = follow(download, "GET", offset, p);
+        int status = status(c);
+        if (status == 200 || status == 206) {
+            try {
+                InputStream in = c.getInputStream();
+                if (offset > 0 && status == 200) {
+                    in.skipNBytes(offset); // the server ignored the range
+                }
+                return new Closing(in, c);
+            } catch (IOException e) {
+                c.disconnect();
+                throw new StorageException(Kind.TRANSIENT, "download of " + shortOid(p.oid()) + " from the Git LFS server at "
+                        + p.endpoint().getHost() + " broke off: " + e.getMessage(), e);
+            }
+        }
+        throw failed(c, status, "download of " + shortOid(p.oid()), p);
+    }
+
+    @Override
+    public boolean write(URI object, Path source, long size, String sha256, TransferListener progress)
+            throws StorageException {
+        Place p = place(object);
+        if (!p.oid().equals(sha256)) {
+            throw new StorageException(Kind.CORRUPT, "object " + object + " cannot hold content claimed as " + sha256);
+        }
+        Map<String, Object> o = batch(p, "upload", size);
+        Action upload = action(p, o, "upload");
+        if (upload == null) {
+            trace("the Git LFS server has " + shortOid(p.oid()) + " already");
+            return false;
+        }
+        Action verify = action(p, o, "verify");
+        HttpURLConnection c = open(upload.href(), "PUT", upload.headers());
+        c.setFixedLengthStreamingMode(size);
+        c.setDoOutput(true);
+        if (upload.headers().keySet().stream().noneMatch(h -> h.equalsIgnoreCase("Content-Type"))) {
+            c.setRequestProperty("Content-Type", "application/octet-stream");
+        }
+        try (InputStream in = Files.newInputStream(source); OutputStream out = c.getOutputStream()) {
+            byte[] buffer = new byte[BUFFER];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                out.write(buffer, 0, n);
+                progress.transferred(n);
+            }
+        } catch (IOException e) {
+            c.disconnect();
+            throw new StorageException(Kind.TRANSIENT, "upload of " + shortOid(p.oid()) + " to the Git LFS server at "
+                    + p.endpoint().getHost() + " broke off: " + e.getMessage(), e);
+        }
+        int status = status(c);
+        if (status / 100 != 2) {
+            throw failed(c, status, "upload of " + shortOid(p.oid()), p);
+        }
+        release(c);
+        if (verify != null) {
+            verify(p, verify, size);
+        }
+        return true;
+    }
+
+    private void verify(Place p, Action verify, long size) throws StorageException {
+        HttpURLConnection c = open(verify.href(), "POST", verify.headers());
+        c.setRequestProperty("Accept", MEDIA_TYPE);
+        c.setRequestProperty("Content-Type", MEDIA_TYPE);
+        send(c, Json.write(Map.of("oid", p.oid(), "size", size)), p);
+        int status = status(c);
+        if (status / 100 != 2) {
+            StorageException e = failed(c, status, "verification of the upload of " + shortOid(p.oid()), p);
+            throw e.kind() == Kind.NOT_FOUND ? new StorageException(Kind.CORRUPT, e.getMessage()) : e;
+        }
+        release(c);
+    }
+
+    // ------------------------------------------------------------- Batch API
+
+    /** An action the server handed out: where to go, with which headers, until when. */
+    record Action(URI href, Map<String, String> headers, Instant expiresAt) {
+    }
+
+    /**
+     * One Batch API call for one object; the object's entry of the answer. A per-object error
+     * becomes a {@link StorageException} of its kind.
+     */
+    Map<String, Object> batch(Place p, String operation, long size) throws StorageException {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("operation", operation);
+        request.put("transfers", List.of("basic"));
+        request.put("objects", List.of(Map.of("oid", p.oid(), "size", size)));
+        request.put("hash_algo", "sha256");
+        String body = Json.write(request);
+        URI url = URI.create(p.endpoint() + "/objects/batch");
+        String authority = p.endpoint().getScheme() + "://" + p.endpoint().getRawAuthority();
+
+        Credentials.Credential credential;
+        synchronized (this) {
+            credential = known.get(authority);
+        }
+        boolean askedAgain = false;
+        while (true) {
+            long start = System.nanoTime();
+            HttpURLConnection c = open(url, "POST", Map.of());
+            c.setRequestProperty("Accept", MEDIA_TYPE);
+            c.setRequestProperty("Content-Type", MEDIA_TYPE);
+            if (credential != null) {
+                c.setRequestProperty("Authorization", basic(credential));
+            }
+            send(c, body, p);
+            int status = status(c);
+            trace("Git LFS batch " + operation + " of " + shortOid(p.oid()) + ": " + status + " in "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms" + (credential == null ? "" : " (with credentials)"));
+            if (status == 401) {
+                c.disconnect();
+                if (credential != null) {
+                    credentials.reject(credential);
+                    synchronized (this) {
+                        known.remove(authority, credential);
+                    }
+                    if (askedAgain) {
+                        throw new StorageException(Kind.ACCESS_DENIED, "the Git LFS server at " + p.endpoint()
+                                + " refused the credentials git gave for " + p.endpoint().getHost()
+                                + " (asked twice); check them ('git credential fill') or your credential helper");
+                    }
+                    askedAgain = true;
+                }
+                credential = fill(p);
+                continue;
+            }
+            if (status / 100 != 2) {
+                throw failed(c, status, "the Git LFS batch request (" + operation + " " + shortOid(p.oid()) + ")", p);
+            }
+            if (credential != null) {
+                boolean first;
+                synchronized (this) {
+                    first = known.put(authority, credential) != credential;
+                }
+                if (first) {
+                    credentials.approve(credential);
+                }
+            }
+            return entry(p, readBody(c, p), operation);
+        }
+    }
+
+    private Credentials.Credential fill(Place p) throws StorageException {
+        Optional<Credentials.Credential> c = credentials.fill(p.endpoint());
+        if (c.isEmpty()) {
+            throw new StorageException(Kind.ACCESS_DENIED, "the Git LFS server at " + p.endpoint()
+                    + " needs credentials, and git has none for " + p.endpoint().getHost()
+                    + " (set up a credential helper: 'git config credential.helper …')");
+        }
+        return c.get();
+    }
+
+    private static String basic(Credentials.Credential c) {
+        String pair = c.username() + ":" + c.password();
+        return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> entry(Place p, String body, String operation) throws StorageException {
+        Map<String, Object> answer;
+        try {
+            answer = Json.parseObject(body);
+        } catch (JsonException e) {
+            throw new StorageException(Kind.TRANSIENT, "the Git LFS server at " + p.endpoint()
+                    + " answered the batch request with no valid JSON: " + e.getMessage());
+        }
+        Object transfer = answer.get("transfer");
+        if (transfer != null && !"basic".equals(transfer)) {
+            throw new StorageException(Kind.MISCONFIGURED, "the Git LFS server at " + p.endpoint()
+                    + " chose the transfer '" + printable(String.valueOf(transfer)) + "', lfs-cloud speaks 'basic' only");
+        }
+        if (answer.get("objects") instanceof List<?> objects) {
+            for (Object o : objects) {
+                if (o instanceof Map<?, ?> m && p.oid().equals(m.get("oid"))) {
+                    Map<String, Object> entry = (Map<String, Object>) m;
+                    if (entry.get("error") instanceof Map<?, ?> error) {
+                        throw objectError(p, operation, error);
+                    }
+                    return entry;
+                }
+            }
+        }
+        throw new StorageException(Kind.TRANSIENT, "the Git LFS server at " + p.endpoint()
+                + " did not answer for " + shortOid(p.oid()) + " in its batch response");
+    }
+
+    /** A per-object error of the Batch API, by its code (the API's own meanings). */
+    private static StorageException objectError(Place p, String operation, Map<?, ?> error) {
+        long code = error.get("code") instanceof Long l ? l : 0;
+        String message = error.get("message") instanceof String s ? printable(s) : "";
+        String what = "the Git LFS server at " + p.endpoint() + " cannot " + operation + " " + shortOid(p.oid())
+                + " (" + code + (message.isEmpty() ? "" : " " + message) + ")";
+        Kind kind;
+        if (code == 404 || code == 410) {
+            kind = Kind.NOT_FOUND;
+        } else if (code == 401 || code == 403) {
+            kind = Kind.ACCESS_DENIED;
+        } else if (code == 422) {
+            kind = Kind.CORRUPT;
+        } else if (code == 429 || code >= 500 && code != 501 && code != 505) {
+            kind = Kind.TRANSIENT;
+        } else {
+            kind = Kind.MISCONFIGURED;
+        }
+        return new StorageException(kind, what);
+    }
+
+    /** The entry's action {@code name}, or {@code null} when it has none. */
+    private static Action action(Place p, Map<String, Object> entry, String name) throws StorageException {
+        if (!(entry.get("actions") instanceof Map<?, ?> actions) || !(actions.get(name) instanceof Map<?, ?> a)) {
+            return null;
+        }
+        if (!(a.get("href") instanceof String href)) {
+            throw new StorageException(Kind.TRANSIENT, "the Git LFS server at " + p.endpoint() + " gave a " + name
+                    + " action without href for " + shortOid(p.oid()));
+        }
+        URI uri;
+        try {
+            uri = new URI(href);
+        } catch (URISyntaxException e) {
+            throw new StorageException(Kind.MISCONFIGURED, "the Git LFS server at " + p.endpoint() + " gave a " + name
+                    + " action with an invalid href for " + shortOid(p.oid()));
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new StorageException(Kind.MISCONFIGURED, "the Git LFS server at " + p.endpoint() + " gave a " + name
+                    + " action that is not an http(s) URL for " + shortOid(p.oid()));
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (a.get("header") instanceof Map<?, ?> h) {
+            for (Map.Entry<?, ?> e : h.entrySet()) {
+                if (e.getKey() instanceof String k && e.getValue() instanceof String v && safeHeader(k, v)) {
+                    headers.put(k, v);
+                }
+            }
+        }
+        Instant expires = null;
+        if (a.get("expires_in") instanceof Long seconds) {
+            expires = Instant.now().plusSeconds(seconds);
+        } else if (a.get("expires_at") instanceof String at) {
+            try {
+                expires = Instant.parse(at);
+            } catch (DateTimeParseException e) {
+                expires = null; // git-lfs ignores what it cannot read, too
+            }
+        }
+        if (expires != null && !expires.isAfter(Instant.now())) {
+            throw new StorageException(Kind.TRANSIENT, "the Git LFS server at " + p.endpoint() + " gave a " + name
+                    + " action for " + shortOid(p.oid()) + " that expired already (at " + expires + ")");
+        }
+        return new Action(uri, headers, expires);
+    }
+
+    private static boolean safeHeader(String name, String value) {
+        return !name.isEmpty() && name.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ':')
+                && value.chars().noneMatch(c -> c == '\r' || c == '\n' || c == 0)
+                && !name.equalsIgnoreCase("Host") && !name.equalsIgnoreCase("Content-Length");
+    }
+
+    // ------------------------------------------------------------------ HTTP
+
+    private HttpURLConnection open(URI url, String method, Map<String, String> headers) throws StorageException {
+        try {
+            HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+            c.setInstanceFollowRedirects(false);
+            c.setUseCaches(false);
+            c.setConnectTimeout(timeoutMillis);
+            c.setReadTimeout(timeoutMillis);
+            c.setRequestMethod(method);
+            c.setRequestProperty("User-Agent", "lfs-cloud");
+            headers.forEach(c::setRequestProperty);
+            return c;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new StorageException(Kind.MISCONFIGURED, "cannot reach " + url.getScheme() + "://" + url.getHost()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** GETs the action's href, following redirects; the connection has answered. */
+    private HttpURLConnection follow(Action action, String method, long offset, Place p) throws StorageException {
+        URI url = action.href();
+        Map<String, String> headers = action.headers();
+        for (int hop = 0; ; hop++) {
+            HttpURLConnection c = open(url, method, headers);
+            if (offset > 0) {
+                c.setRequestProperty("Range", "bytes=" + offset + "-");
+            }
+            int status = status(c);
+            if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
+                return c;
+            }
+            String location = c.getHeaderField("Location");
+            c.disconnect();
+            if (location == null || hop >= MAX_REDIRECTS) {
+                throw new StorageException(Kind.MISCONFIGURED, "download of " + shortOid(p.oid()) + " from the Git LFS server at "
+                        + p.endpoint().getHost() + ": " + (location == null ? "a redirect without Location" : "too many redirects"));
+            }
+            URI next;
+            try {
+                next = url.resolve(new URI(location));
+            } catch (URISyntaxException e) {
+                throw new StorageException(Kind.MISCONFIGURED, "download of " + shortOid(p.oid()) + ": an invalid redirect", e);
+            }
+            config.checkRedirect(url, next);
+            if (!sameOrigin(url, next)) {
+                headers = Map.of(); // the action's headers (credentials, often) are for its own host
+            }
+            url = next;
+        }
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && String.valueOf(a.getHost()).equalsIgnoreCase(b.getHost())
+                && a.getPort() == b.getPort();
+    }
+
+    private static void send(HttpURLConnection c, String body, Place p) throws StorageException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        c.setDoOutput(true);
+        c.setFixedLengthStreamingMode(bytes.length);
+        try (OutputStream out = c.getOutputStream()) {
+            out.write(bytes);
+        } catch (IOException e) {
+            c.disconnect();
+            throw unreachable(p, e);
+        }
+    }
+
+    private static int status(HttpURLConnection c) throws StorageException {
+        try {
+            return c.getResponseCode();
+        } catch (IOException e) {
+            c.disconnect();
+            throw new StorageException(Kind.TRANSIENT, "no answer from " + c.getURL().getProtocol() + "://"
+                    + c.getURL().getAuthority() + ": " + describe(e), e);
+        }
+    }
+
+    private static StorageException unreachable(Place p, IOException e) {
+        return new StorageException(Kind.TRANSIENT, "cannot reach the Git LFS server at " + p.endpoint() + ": "
+                + describe(e), e);
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof SocketTimeoutException) {
+            return "timed out";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static String readBody(HttpURLConnection c, Place p) throws StorageException {
+        try (InputStream in = c.getInputStream()) {
+            return new String(in.readNBytes(64 << 20), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            c.disconnect();
+            throw unreachable(p, e);
+        }
+    }
+
+    /** Reads what is left of an answer, so that its connection is kept for the next request. */
+    private static void release(HttpURLConnection c) {
+        try (InputStream in = c.getInputStream()) {
+            in.skipNBytes(Math.max(0, c.getContentLengthLong()));
+        } catch (IOException e) {
+            c.disconnect();
+        }
+    }
+
+    /** A failed HTTP answer as a storage failure of its kind, with the server's message if it gave one. */
+    private static StorageException failed(HttpURLConnection c, int status, String what, Place p) {
+        String message = "";
+        try (InputStream err = c.getErrorStream()) {
+            if (err != null) {
+                String body = new String(err.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
+                try {
+                    if (Json.parseObject(body).get("message") instanceof String s) {
+                        message = ": " + printable(s);
+                    }
+                } catch (JsonException notJson) {
+                    // a plain error page says nothing more than the status
+                }
+            }
+        } catch (IOException e) {
+            // the status says enough
+        } finally {
+            c.disconnect();
+        }
+        String text = what + " failed at the Git LFS server at " + p.endpoint().getHost() + " with HTTP " + status + message;
+        Kind kind;
+        if (status == 404 || status == 410) {
+            kind = Kind.NOT_FOUND;
+        } else if (status == 401 || status == 403) {
+            kind = Kind.ACCESS_DENIED;
+        } else if (status == 422) {
+            kind = Kind.CORRUPT;
+        } else if (status == 408 || status == 429 || status >= 500 && status != 501 && status != 505) {
+            kind = Kind.TRANSIENT;
+        } else {
+            kind = Kind.MISCONFIGURED;
+        }
+        return new StorageException(kind, text);
+    }
+
+    private void trace(String line) {
+        if (diagnostics.tracing()) {
+            diagnostics.trace(line);
+        }
+    }
+
+    static String shortOid(String oid) {
+        return oid.length() > 12 ? oid.substring(0, 12) : oid;
+    }
+
+    /** Server text for a message: at most 200 characters, control characters escaped. */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && sb.length() < 200; i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x20 || ch == 0x7f || ch >= 0x80 && ch < 0xa0) {
+                sb.append(String.format("\\x%02x", (int) ch));
+            } else {
+                sb.append(ch);
+            }
+        }
+        return s.length() > 200 ? sb + "…" : sb.toString();
+    }
+
+    /** A download's body that releases its connection when closed. */
+    private static final class Closing extends FilterInputStream {
+        private final HttpURLConnection connection;
+
+        Closing(InputStream in, HttpURLConnection connection) {
+            super(in);
+            this.connection = connection;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                super.close();
+            } finally {
+                connection.disconnect();
+            }
+        }
+    }
+}

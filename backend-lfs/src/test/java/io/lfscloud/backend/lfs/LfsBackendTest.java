@@ -1,0 +1,220 @@
+package io.lfscloud.backend.lfs;
+
+import io.lfscloud.spi.BackendConfig;
+import io.lfscloud.spi.BackendContext;
+import io.lfscloud.spi.Credentials;
+import io.lfscloud.spi.Diagnostics;
+import io.lfscloud.spi.ObjectInfo;
+import io.lfscloud.spi.RetryPolicy;
+import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageException;
+import io.lfscloud.spi.TransferListener;
+import io.lfscloud.testkit.LfsServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Git LFS server store against JGit's real LFS server (behind basic authentication). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LfsBackendTest {
+
+    @TempDir
+    Path tmp;
+
+    LfsServer server;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        server = new LfsServer(dir.resolve("server"), "alice", "s3cret");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        server.close();
+    }
+
+    /** git's credential helper as the test wants it: what it hands out, and what it was told. */
+    static final class Helper implements Credentials {
+        final List<String> calls = new ArrayList<>();
+        final List<String> passwords;
+
+        Helper(String... passwords) {
+            this.passwords = new ArrayList<>(List.of(passwords));
+        }
+
+        @Override
+        public synchronized Optional<Credential> fill(URI url) {
+            calls.add("fill " + url.getHost());
+            return passwords.isEmpty() ? Optional.empty()
+                    : Optional.of(new Credential(Map.of("username", "alice", "password", passwords.removeFirst())));
+        }
+
+        @Override
+        public synchronized void approve(Credential c) {
+            calls.add("approve " + c.password());
+        }
+
+        @Override
+        public synchronized void reject(Credential c) {
+            calls.add("reject " + c.password());
+        }
+    }
+
+    StorageBackend backend(Credentials credentials) throws StorageException {
+        URI root = URI.create("lfs+" + server.endpoint() + "/");
+        return new LfsBackendProvider().open(new BackendContext(root, "", BackendConfig.EMPTY, Diagnostics.NONE,
+                RetryPolicy.DEFAULT, credentials));
+    }
+
+    URI object(String oid) {
+        return URI.create("lfs+" + server.endpoint() + "/" + oid.substring(0, 2) + "/" + oid.substring(2, 4) + "/" + oid);
+    }
+
+    record Content(Path file, String oid, byte[] bytes) {
+    }
+
+    Content content(int size, long seed) throws Exception {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        Path file = tmp.resolve("src-" + seed);
+        Files.write(file, bytes);
+        String oid = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        return new Content(file, oid, bytes);
+    }
+
+    @Test
+    void uploadAsksGitForCredentialsOnceThenDownloadGivesTheSameBytes() throws Exception {
+        Content c = content(300_000, 1);
+        Helper helper = new Helper("s3cret");
+        try (StorageBackend b = backend(helper)) {
+            AtomicLong sent = new AtomicLong();
+            assertTrue(b.write(object(c.oid()), c.file(), c.bytes().length, c.oid(), sent::addAndGet));
+            assertEquals(c.bytes().length, sent.get(), "progress adds up to the size");
+            assertTrue(server.has(c.oid()), "the object is on the LFS server");
+            try (InputStream in = b.read(object(c.oid()), 0, ObjectInfo.of(object(c.oid()), c.bytes().length))) {
+                assertArrayEquals(c.bytes(), in.readAllBytes());
+            }
+            try (InputStream in = b.read(object(c.oid()), 1000, ObjectInfo.of(object(c.oid()), c.bytes().length))) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(c.bytes(), 1000, c.bytes().length), in.readAllBytes(),
+                        "a read from an offset resumes there");
+            }
+            assertFalse(b.write(object(c.oid()), c.file(), c.bytes().length, c.oid(), TransferListener.NONE),
+                    "an object the server has is not sent again");
+        }
+        assertEquals(List.of("fill 127.0.0.1", "approve s3cret"), helper.calls,
+                "asked once after the first 401, approved once, kept for later calls");
+    }
+
+    @Test
+    void wrongCredentialsAreRejectedAskedForOnceMoreThenRefused() throws Exception {
+        Content c = content(1000, 2);
+        Helper helper = new Helper("wrong", "wrong-again", "never-asked");
+        try (StorageBackend b = backend(helper)) {
+            StorageException e = assertThrows(StorageException.class,
+                    () -> b.write(object(c.oid()), c.file(), 1000, c.oid(), TransferListener.NONE));
+            assertEquals(StorageException.Kind.ACCESS_DENIED, e.kind());
+            assertTrue(e.getMessage().contains("refused the credentials"), e.getMessage());
+            assertFalse(e.getMessage().contains("wrong"), "no secret in the message");
+        }
+        assertEquals(List.of("fill 127.0.0.1", "reject wrong", "fill 127.0.0.1", "reject wrong-again"), helper.calls);
+        assertFalse(server.has(c.oid()));
+    }
+
+    @Test
+    void noCredentialsFromGitIsAccessDeniedSayingWhatToSetUp() throws Exception {
+        Content c = content(1000, 3);
+        try (StorageBackend b = backend(new Helper())) {
+            StorageException e = assertThrows(StorageException.class,
+                    () -> b.read(object(c.oid()), 0, ObjectInfo.of(object(c.oid()), 1000)));
+            assertEquals(StorageException.Kind.ACCESS_DENIED, e.kind());
+            assertTrue(e.getMessage().contains("credential helper"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anObjectTheServerDoesNotHaveIsNotFound() throws Exception {
+        Content c = content(1000, 4);
+        try (StorageBackend b = backend(new Helper("s3cret"))) {
+            StorageException e = assertThrows(StorageException.class,
+                    () -> b.read(object(c.oid()), 0, ObjectInfo.of(object(c.oid()), 1000)));
+            assertEquals(StorageException.Kind.NOT_FOUND, e.kind(), e.getMessage());
+        }
+    }
+
+    @Test
+    void serverErrorsAreClassified() throws Exception {
+        Content c = content(1000, 5);
+        try (StorageBackend b = backend(new Helper("s3cret", "s3cret"))) {
+            assertTrue(b.write(object(c.oid()), c.file(), 1000, c.oid(), TransferListener.NONE));
+            ObjectInfo expected = ObjectInfo.of(object(c.oid()), 1000);
+            server.fail("/objects/batch", 500);
+            try {
+                StorageException e = assertThrows(StorageException.class, () -> b.read(object(c.oid()), 0, expected));
+                assertEquals(StorageException.Kind.TRANSIENT, e.kind(), e.getMessage());
+                assertTrue(e.getMessage().contains("HTTP 500"), e.getMessage());
+            } finally {
+                server.fail("/objects/batch", 0);
+            }
+            server.fail("/objects/" + c.oid(), 404); // the href, not the batch call
+            try {
+                StorageException e = assertThrows(StorageException.class, () -> b.read(object(c.oid()), 0, expected));
+                assertEquals(StorageException.Kind.NOT_FOUND, e.kind(), e.getMessage());
+            } finally {
+                server.fail("/objects/" + c.oid(), 0);
+            }
+            server.fail("/objects/" + c.oid(), 403);
+            try {
+                StorageException e = assertThrows(StorageException.class, () -> b.read(object(c.oid()), 0, expected));
+                assertEquals(StorageException.Kind.ACCESS_DENIED, e.kind(), e.getMessage());
+            } finally {
+                server.fail("/objects/" + c.oid(), 0);
+            }
+            try (InputStream in = b.read(object(c.oid()), 0, expected)) {
+                assertArrayEquals(c.bytes(), in.readAllBytes(), "served again once the failures end");
+            }
+        }
+    }
+
+    @Test
+    void aContentThatIsNotItsOidIsNeverSent() throws Exception {
+        Content c = content(1000, 6);
+        Content other = content(1000, 7);
+        try (StorageBackend b = backend(new Helper("s3cret"))) {
+            StorageException e = assertThrows(StorageException.class,
+                    () -> b.write(object(c.oid()), c.file(), 1000, other.oid(), TransferListener.NONE));
+            assertEquals(StorageException.Kind.CORRUPT, e.kind());
+        }
+        assertFalse(server.has(c.oid()));
+    }
+
+    @Test
+    void urlsOfObjectsAreParsedStrictly() throws Exception {
+        String oid = "a".repeat(64);
+        assertEquals(URI.create("https://h/r.git/info/lfs"),
+                LfsBackend.place(URI.create("lfs+https://h/r.git/info/lfs/aa/aa/" + oid)).endpoint());
+        assertThrows(StorageException.class, () -> LfsBackend.place(URI.create("lfs+https://h/r/ab/aa/" + oid)));
+        assertThrows(StorageException.class, () -> LfsBackend.place(URI.create("lfs+https://h/r/aa/aa/xyz")));
+        assertThrows(StorageException.class, () -> LfsBackend.place(URI.create("https://h/r/aa/aa/" + oid)));
+    }
+}

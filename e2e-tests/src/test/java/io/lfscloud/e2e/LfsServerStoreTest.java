@@ -1,0 +1,241 @@
+package io.lfscloud.e2e;
+
+import io.lfscloud.testkit.LfsServer;
+import io.lfscloud.testkit.Nginx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The repository's own Git LFS server as the store: real git and git-lfs, lfs-cloud installed
+ * globally (as a user who installs it once does), JGit's LFS server on 127.0.0.1 behind basic
+ * authentication, credentials from a credential helper configured in the test (a script that
+ * stores nothing and logs what git asks of it, never in $HOME). No repository names an
+ * lfs-cloud store: the server is the default.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LfsServerStoreTest {
+
+    @TempDir
+    static Path tmp;
+
+    LfsServer server;
+    Nginx nginx;
+    Sandbox sb;
+    Path helperLog;
+    final AtomicInteger counter = new AtomicInteger();
+
+    @BeforeAll
+    void start() throws Exception {
+        server = new LfsServer(tmp.resolve("lfs-server"), "alice", "s3cret");
+        nginx = new Nginx(tmp);
+        sb = new Sandbox(tmp.resolve("world"));
+        sb.run(sb.root, "git", "lfs-cloud", "install", "--global").ok();
+        helperLog = tmp.resolve("helper.log");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        server.close();
+        nginx.close();
+    }
+
+    /**
+     * A credential helper giving {@code password} for alice: records each operation git asks of it
+     * (get, store, erase) in {@link #helperLog}, keeps nothing.
+     */
+    private String helper(String password) throws IOException {
+        Path script = tmp.resolve("helper-" + counter.incrementAndGet() + ".sh");
+        Files.writeString(script, "#!/bin/sh\necho \"$1\" >> '" + helperLog + "'\n"
+                + "if [ \"$1\" = get ]; then printf 'username=alice\\npassword=" + password + "\\n'; fi\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        return script.toString();
+    }
+
+    private List<String> helperCalls() throws IOException {
+        return Files.exists(helperLog) ? Files.readAllLines(helperLog) : List.of();
+    }
+
+    /** git's -c options for a repository on the test server with {@code helper}. */
+    private String[] withServer(String helper, String... args) {
+        String[] cmd = new String[args.length + 7];
+        cmd[0] = "git";
+        cmd[1] = "-c";
+        cmd[2] = "lfs.url=" + server.endpoint();
+        cmd[3] = "-c";
+        cmd[4] = "credential.helper=" + helper;
+        cmd[5] = "-c";
+        cmd[6] = "lfs.locksverify=false";
+        System.arraycopy(args, 0, cmd, 7, args.length);
+        return cmd;
+    }
+
+    /** A bare origin and a repository tracking *.bin whose LFS server is the test server; no lfs-cloud store. */
+    private record Repo(Path origin, Path work) {
+    }
+
+    private Repo repo(String helper) throws IOException {
+        int n = counter.incrementAndGet();
+        Path origin = sb.root.resolve("origin" + n + ".git");
+        Path work = sb.root.resolve("work" + n);
+        sb.git(sb.root, "init", "-q", "--bare", origin.toString()).ok();
+        sb.git(sb.root, "init", "-q", work.toString()).ok();
+        sb.git(work, "remote", "add", "origin", origin.toString()).ok();
+        sb.git(work, "config", "lfs.url", server.endpoint().toString()).ok();
+        sb.git(work, "config", "credential.helper", helper).ok();
+        sb.git(work, "config", "lfs.locksverify", "false").ok();
+        sb.git(work, "lfs", "track", "*.bin").ok();
+        return new Repo(origin, work);
+    }
+
+    private Map<String, String> writeFiles(Path work, int count, long seed) throws IOException {
+        Map<String, String> oids = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            String name = "f" + seed + "-" + i + ".bin";
+            oids.put(name, Sandbox.writeRandom(work.resolve(name), 2000 + i * 1500L, seed * 100 + i));
+        }
+        return oids;
+    }
+
+    private void commitAndPush(Path work) {
+        sb.git(work, "add", "-A").ok();
+        sb.git(work, "commit", "-q", "-m", "objects").ok();
+        sb.git(work, "push", "-q", "origin", "HEAD").ok();
+    }
+
+    private static void assertNoLfsCloudStoreWasUsed(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            assertEquals(List.of(), s.filter(p -> p.getFileName().toString().endsWith("-store")).toList());
+        }
+    }
+
+    @Test
+    void pushAndPlainCloneGoThroughTheServerWithTheHelpersCredentials() throws Exception {
+        String helper = helper("s3cret");
+        Repo r = repo(helper);
+        Map<String, String> oids = writeFiles(r.work(), 3, 1);
+        oids.putAll(Map.of("big.bin", Sandbox.writeRandom(r.work().resolve("big.bin"), 5 << 20, 77)));
+        Files.deleteIfExists(helperLog);
+        long byGitLfs = server.batchCalls("git-lfs");
+        commitAndPush(r.work());
+        assertEquals(byGitLfs, server.batchCalls("git-lfs"), "git-lfs left the server to lfs-cloud");
+        assertTrue(server.batchCalls("lfs-cloud") >= oids.size(), "lfs-cloud asked the server");
+        for (String oid : oids.values()) {
+            assertTrue(server.has(oid), "pushed to the LFS server: " + oid);
+            assertEquals(oid, Sandbox.sha256(server.objectFile(oid)));
+        }
+        List<String> calls = helperCalls();
+        assertTrue(calls.contains("get") && calls.contains("store") && !calls.contains("erase"),
+                "credentials asked of the helper and approved: " + calls);
+
+        Path clone = sb.root.resolve("clone" + counter.incrementAndGet());
+        sb.run(sb.root, withServer(helper, "clone", "-q", r.origin().toString(), clone.toString())).ok();
+        for (Map.Entry<String, String> e : oids.entrySet()) {
+            assertEquals(e.getValue(), Sandbox.sha256(clone.resolve(e.getKey())), "checked out: " + e.getKey());
+        }
+        // and a pull of later work, in the clone
+        Map<String, String> more = writeFiles(r.work(), 2, 2);
+        commitAndPush(r.work());
+        sb.run(clone, withServer(helper, "pull", "-q", "origin", "main")).ok();
+        for (Map.Entry<String, String> e : more.entrySet()) {
+            assertEquals(e.getValue(), Sandbox.sha256(clone.resolve(e.getKey())), "pulled: " + e.getKey());
+        }
+        assertNoLfsCloudStoreWasUsed(sb.root);
+        assertFalse(Files.readString(sb.home.resolve(".gitconfig")).contains("s3cret"), "no credential written by anyone");
+    }
+
+    @Test
+    void wrongCredentialsFailWithOneClearErrorAndAreRejected() throws Exception {
+        Repo r = repo(helper("s3cret"));
+        Map<String, String> oids = writeFiles(r.work(), 1, 3);
+        commitAndPush(r.work());
+        Files.deleteIfExists(helperLog);
+
+        Path clone = sb.root.resolve("clone" + counter.incrementAndGet());
+        sb.run(sb.root, Map.of("GIT_LFS_SKIP_SMUDGE", "1"), withServer(helper("wrong"), "clone", "-q",
+                r.origin().toString(), clone.toString())).ok();
+        Sandbox.Result pull = sb.run(clone, withServer(helper("wrong"), "lfs", "pull")).failed();
+        assertTrue(pull.all().contains("refused the credentials"), pull.all());
+        assertFalse(pull.all().contains("wrong"), "the password is never shown: " + pull.all());
+        List<String> calls = helperCalls();
+        assertTrue(calls.contains("erase") && !calls.contains("store"), "refused credentials are rejected: " + calls);
+        String name = oids.keySet().iterator().next();
+        assertTrue(Files.readString(clone.resolve(name)).startsWith("version https://git-lfs"), "still a pointer");
+    }
+
+    @Test
+    void ordinaryObjectsGoToTheServerAndFilesTrackedInPlaceStayOnTheirWebServer() throws Exception {
+        String helper = helper("s3cret");
+        Repo r = repo(helper);
+        Map<String, String> oids = writeFiles(r.work(), 2, 4);
+        String tracked = Sandbox.writeRandom(nginx.root.resolve("in-place.bin"), 400_000, 404);
+        sb.run(r.work(), "git", "lfs-cloud", "track-remote", "data/in-place.bin", "--url", nginx.url("in-place.bin")).ok();
+        commitAndPush(r.work());
+        for (String oid : oids.values()) {
+            assertTrue(server.has(oid), "an ordinary object is on the LFS server");
+        }
+        assertFalse(server.has(tracked), "a file tracked in place is never uploaded to the LFS server");
+
+        Path clone = sb.root.resolve("clone" + counter.incrementAndGet());
+        sb.run(sb.root, withServer(helper, "clone", "-q", r.origin().toString(), clone.toString())).ok();
+        for (Map.Entry<String, String> e : oids.entrySet()) {
+            assertEquals(e.getValue(), Sandbox.sha256(clone.resolve(e.getKey())), "from the LFS server: " + e.getKey());
+        }
+        assertEquals(tracked, Sandbox.sha256(clone.resolve("data/in-place.bin")), "from its web server");
+        assertFalse(server.has(tracked));
+    }
+
+    @Test
+    void plainGitLfsAndLfsCloudReadWhatTheOtherWrote() throws Exception {
+        Sandbox plain = new Sandbox(tmp.resolve("plain-world"));
+        plain.git(plain.root, "lfs", "install").ok();
+        String helper = helper("s3cret");
+
+        // lfs-cloud pushes, plain git-lfs (its own basic transfer) clones
+        Repo r = repo(helper);
+        Map<String, String> oids = writeFiles(r.work(), 3, 5);
+        commitAndPush(r.work());
+        Path plainClone = plain.root.resolve("clone");
+        long byGitLfs = server.batchCalls("git-lfs");
+        plain.run(plain.root, withServer(helper, "clone", "-q", r.origin().toString(), plainClone.toString())).ok();
+        for (Map.Entry<String, String> e : oids.entrySet()) {
+            assertEquals(e.getValue(), Sandbox.sha256(plainClone.resolve(e.getKey())), "plain git-lfs reads " + e.getKey());
+        }
+        assertTrue(server.batchCalls("git-lfs") > byGitLfs, "plain git-lfs spoke to the server itself");
+
+        // plain git-lfs pushes, lfs-cloud clones
+        Map<String, String> more = new LinkedHashMap<>();
+        for (int i = 0; i < 2; i++) {
+            more.put("plain" + i + ".bin", Sandbox.writeRandom(plainClone.resolve("plain" + i + ".bin"), 3000 + i, 600 + i));
+        }
+        plain.git(plainClone, "add", "-A").ok();
+        plain.git(plainClone, "commit", "-q", "-m", "plain").ok();
+        plain.run(plainClone, withServer(helper, "push", "-q", "origin", "HEAD")).ok();
+        for (String oid : more.values()) {
+            assertTrue(server.has(oid), "plain git-lfs put it on the server");
+        }
+        Path clone = sb.root.resolve("clone" + counter.incrementAndGet());
+        long byLfsCloud = server.batchCalls("lfs-cloud");
+        sb.run(sb.root, withServer(helper, "clone", "-q", r.origin().toString(), clone.toString())).ok();
+        assertTrue(server.batchCalls("lfs-cloud") > byLfsCloud, "lfs-cloud fetched them");
+        for (Map.Entry<String, String> e : more.entrySet()) {
+            assertEquals(e.getValue(), Sandbox.sha256(clone.resolve(e.getKey())), "lfs-cloud reads " + e.getKey());
+        }
+    }
+}
