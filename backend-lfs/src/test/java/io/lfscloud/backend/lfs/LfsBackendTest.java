@@ -127,6 +127,36 @@ class LfsBackendTest {
     }
 
     @Test
+    void parallelTransfersAskGitOnceAndShareTheAnswer() throws Exception {
+        List<Content> objects = new ArrayList<>();
+        try (StorageBackend writer = backend(new Helper("s3cret"))) {
+            for (int i = 0; i < 8; i++) {
+                Content c = content(5000 + i, 100 + i);
+                writer.write(object(c.oid()), c.file(), c.bytes().length, c.oid(), TransferListener.NONE);
+                objects.add(c);
+            }
+        }
+        Helper helper = new Helper("s3cret"); // a second fill would get nothing, and fail its transfer
+        try (StorageBackend b = backend(helper); var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<byte[]>> reads = new ArrayList<>();
+            for (Content c : objects) {
+                reads.add(pool.submit(() -> {
+                    go.await();
+                    try (InputStream in = b.read(object(c.oid()), 0, ObjectInfo.of(object(c.oid()), c.bytes().length))) {
+                        return in.readAllBytes();
+                    }
+                }));
+            }
+            go.countDown();
+            for (int i = 0; i < objects.size(); i++) {
+                assertArrayEquals(objects.get(i).bytes(), reads.get(i).get());
+            }
+        }
+        assertEquals(List.of("fill 127.0.0.1", "approve s3cret"), helper.calls, "one question to git for eight transfers");
+    }
+
+    @Test
     void wrongCredentialsAreRejectedAskedForOnceMoreThenRefused() throws Exception {
         Content c = content(1000, 2);
         Helper helper = new Helper("wrong", "wrong-again", "never-asked");
