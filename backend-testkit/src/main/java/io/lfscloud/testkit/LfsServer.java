@@ -61,6 +61,7 @@ public final class LfsServer implements AutoCloseable {
     private final String token = "Bearer " + UUID.randomUUID();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    private final java.util.Queue<String> batchAnswers = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** A server keeping its objects under {@code dir}, for {@code user} with {@code password}. */
     public LfsServer(Path dir, String user, String password) throws Exception {
@@ -135,6 +136,14 @@ public final class LfsServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Answers the next authorized Batch API call with {@code json} (status 200) instead of JGit's
+     * answer: per-object errors, expired actions, other transfers, as other servers send them.
+     */
+    public void answerNextBatch(String json) {
+        batchAnswers.add(json);
+    }
+
     @Override
     public void close() throws Exception {
         server.stop();
@@ -160,6 +169,13 @@ public final class LfsServer implements AutoCloseable {
                 res.setHeader("LFS-Authenticate", "Basic realm=\"Git LFS\"");
                 res.setHeader("WWW-Authenticate", "Basic realm=\"Git LFS\"");
                 error(res, 401, "Credentials needed");
+                return;
+            }
+            String answer = path.endsWith("/objects/batch") ? batchAnswers.poll() : null;
+            if (answer != null) {
+                res.setStatus(200);
+                res.setContentType("application/vnd.git-lfs+json");
+                res.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
                 return;
             }
             chain.doFilter(req, res);

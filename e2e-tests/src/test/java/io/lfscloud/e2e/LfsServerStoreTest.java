@@ -202,6 +202,44 @@ class LfsServerStoreTest {
     }
 
     @Test
+    void theServersAnswersBecomeTheRightProtocolErrors() throws Exception {
+        Repo r = repo(helper("s3cret"));
+        Map<String, String> oids = writeFiles(r.work(), 1, 8);
+        commitAndPush(r.work());
+        String oid = oids.values().iterator().next();
+        long size = Files.size(r.work().resolve(oids.keySet().iterator().next()));
+        String entry = "{\"objects\":[{\"oid\":\"" + oid + "\",\"size\":" + size + ",";
+        try (AgentProcess a = new AgentProcess(sb, r.work())) {
+            a.init("download");
+            String missing = "cd".repeat(32);
+            a.send("{\"event\":\"download\",\"oid\":\"" + missing + "\",\"size\":10,\"action\":null}");
+            assertEquals(404, a.complete(missing).path("error").path("code").asInt(), "an object the server lacks");
+
+            server.answerNextBatch(entry + "\"error\":{\"code\":422,\"message\":\"bad hash\"}}]}");
+            a.send("{\"event\":\"download\",\"oid\":\"" + oid + "\",\"size\":" + size + ",\"action\":null}");
+            assertEquals(422, a.complete(oid).path("error").path("code").asInt(), "a per-object 422");
+
+            server.fail("/objects/batch", 500);
+            try {
+                a.send("{\"event\":\"download\",\"oid\":\"" + oid + "\",\"size\":" + size + ",\"action\":null}");
+                assertEquals(503, a.complete(oid).path("error").path("code").asInt(), "a failing server, retried, then 503");
+            } finally {
+                server.fail("/objects/batch", 0);
+            }
+
+            // an expired link is asked for again (a transient failure, retried): the download succeeds
+            server.answerNextBatch(entry + "\"actions\":{\"download\":{\"href\":\"" + server.endpoint() + "/objects/" + oid
+                    + "\",\"expires_at\":\"2001-01-01T00:00:00Z\"}}}]}");
+            a.send("{\"event\":\"download\",\"oid\":\"" + oid + "\",\"size\":" + size + ",\"action\":null}");
+            com.fasterxml.jackson.databind.JsonNode done = a.complete(oid);
+            assertTrue(done.path("error").isMissingNode(), done.toString());
+            assertEquals(oid, Sandbox.sha256(Path.of(done.path("path").asText())));
+            a.send("{\"event\":\"terminate\"}");
+            assertEquals(0, a.exitCode());
+        }
+    }
+
+    @Test
     void plainGitLfsAndLfsCloudReadWhatTheOtherWrote() throws Exception {
         Sandbox plain = new Sandbox(tmp.resolve("plain-world"));
         plain.git(plain.root, "lfs", "install").ok();

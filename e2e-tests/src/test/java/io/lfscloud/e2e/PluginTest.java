@@ -147,8 +147,8 @@ class PluginTest {
             assertEquals(0, a.exitCode());
             assertTrue(a.stderr().contains("broken-corrupt"), "undeclared plugins still load (and fail): " + a.stderr());
             assertFalse(a.stderr().contains("broken-declared"), "a declared plugin is not loaded for file: " + a.stderr());
-            // file, alpha, beta, gamma; not the shipped http and s3 plugins nor epsilon, which all declare
-            assertTrue(a.stderr().matches("(?s).*storage backends found in \\d+ ms: 4 providers.*"), a.stderr());
+            // file and lfs (embedded), alpha, beta, gamma; not the shipped http and s3 plugins nor epsilon, which all declare
+            assertTrue(a.stderr().matches("(?s).*storage backends found in \\d+ ms: 5 providers.*"), a.stderr());
         }
 
         // a URL of a declared scheme loads it: the working one serves a push and a clone

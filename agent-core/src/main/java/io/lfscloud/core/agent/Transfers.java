@@ -259,9 +259,9 @@ public final class Transfers implements AutoCloseable {
         }
     }
 
-    /** Whether a store is configured at all. */
+    /** Whether a store is configured at all (the repository's Git LFS server counts, when git-lfs finds one). */
     private boolean hasStore() throws TransferFailure {
-        return repository().setting("lfs-cloud.store").filter(v -> !v.isBlank()).isPresent();
+        return repository().setting("lfs-cloud.store").filter(v -> !v.isBlank()).isPresent() || lfsEndpoint().isPresent();
     }
 
     /**
@@ -295,24 +295,11 @@ public final class Transfers implements AutoCloseable {
     /** The object's place on the repository's Git LFS server, found as git-lfs finds it. */
     private Location lfsServerStore(Oid oid, boolean named) throws TransferFailure {
         Repository repo = repository();
-        boolean upload;
         String name;
         synchronized (this) {
-            upload = operation == Operation.UPLOAD;
             name = remote;
         }
-        Optional<LfsEndpoint> endpoint;
-        synchronized (this) {
-            endpoint = endpoints.get(upload);
-            if (endpoint == null) {
-                try {
-                    endpoint = LfsEndpoint.find(repo.workTree(), name, upload);
-                } catch (IOException e) {
-                    throw new TransferFailure(ErrorCode.INTERNAL, e.getMessage(), false, e);
-                }
-                endpoints.put(upload, endpoint);
-            }
-        }
+        Optional<LfsEndpoint> endpoint = lfsEndpoint();
         if (endpoint.isEmpty()) {
             String remoteName = name == null ? "origin" : Agent.forTrace(name);
             throw new TransferFailure(ErrorCode.of(StorageException.Kind.MISCONFIGURED), named
@@ -331,6 +318,21 @@ public final class Transfers implements AutoCloseable {
         } catch (StorageException e) {
             throw TransferFailure.of(e);
         }
+    }
+
+    /** The repository's Git LFS server for this session's remote and operation, found once, as git-lfs finds it. */
+    private synchronized Optional<LfsEndpoint> lfsEndpoint() throws TransferFailure {
+        boolean upload = operation == Operation.UPLOAD;
+        Optional<LfsEndpoint> endpoint = endpoints.get(upload);
+        if (endpoint == null) {
+            try {
+                endpoint = LfsEndpoint.find(repository().workTree(), remote, upload);
+            } catch (IOException e) {
+                throw new TransferFailure(ErrorCode.INTERNAL, e.getMessage(), false, e);
+            }
+            endpoints.put(upload, endpoint);
+        }
+        return endpoint;
     }
 
     /**

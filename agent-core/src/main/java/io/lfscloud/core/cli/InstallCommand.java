@@ -17,7 +17,8 @@ final class InstallCommand implements Callable<Integer> {
     boolean global;
 
     @Option(names = "--store", paramLabel = "URL",
-            description = {"Also set the default store (lfs-cloud.store), e.g. file:///srv/lfs or s3://bucket/prefix.",
+            description = {"Also set the default store (lfs-cloud.store), e.g. file:///srv/lfs or s3://bucket/prefix;"
+                    + " 'lfs' is the repository's own Git LFS server, the default without a store.",
                     "It is checked first: a folder must exist (or --create) and be writable, https: is read-only and"
                             + " refused, other stores must answer a metadata request (or --no-check)."})
     String store;

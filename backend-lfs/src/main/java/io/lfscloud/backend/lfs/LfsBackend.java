@@ -63,6 +63,10 @@ final class LfsBackend implements StorageBackend {
 
     /** Credentials that worked (or are being tried), per endpoint authority; guarded by {@code this}. */
     private final Map<String, Credentials.Credential> known = new LinkedHashMap<>();
+    /** What git gave last, per endpoint authority, not yet known to work; guarded by {@code this}. */
+    private final Map<String, Credentials.Credential> asked = new LinkedHashMap<>();
+    /** One {@code git credential fill} at a time: parallel transfers share what it gives (one prompt, not eight). */
+    private final Object fillLock = new Object();
 
     LfsBackend(BackendContext context) throws StorageException {
         this.credentials = context.credentials();
@@ -236,6 +240,7 @@ final class LfsBackend implements StorageBackend {
                     credentials.reject(credential);
                     synchronized (this) {
                         known.remove(authority, credential);
+                        asked.remove(authority, credential);
                     }
                     if (askedAgain) {
                         throw new StorageException(Kind.ACCESS_DENIED, "the Git LFS server at " + p.endpoint()
@@ -244,7 +249,7 @@ final class LfsBackend implements StorageBackend {
                     }
                     askedAgain = true;
                 }
-                credential = fill(p);
+                credential = sharedOrFill(p, authority, credential);
                 continue;
             }
             if (status / 100 != 2) {
@@ -260,6 +265,25 @@ final class LfsBackend implements StorageBackend {
                 }
             }
             return entry(p, readBody(c, p), operation);
+        }
+    }
+
+    /** What another transfer got from git meanwhile (unless it is {@code refused}), else git's answer now. */
+    private Credentials.Credential sharedOrFill(Place p, String authority, Credentials.Credential refused)
+            throws StorageException {
+        synchronized (fillLock) {
+            Credentials.Credential shared;
+            synchronized (this) {
+                shared = known.containsKey(authority) ? known.get(authority) : asked.get(authority);
+            }
+            if (shared != null && shared != refused) {
+                return shared;
+            }
+            Credentials.Credential c = fill(p);
+            synchronized (this) {
+                asked.put(authority, c);
+            }
+            return c;
         }
     }
 

@@ -127,6 +127,36 @@ class LfsBackendTest {
     }
 
     @Test
+    void parallelTransfersAskGitOnceAndShareTheAnswer() throws Exception {
+        List<Content> objects = new ArrayList<>();
+        try (StorageBackend writer = backend(new Helper("s3cret"))) {
+            for (int i = 0; i < 8; i++) {
+                Content c = content(5000 + i, 100 + i);
+                writer.write(object(c.oid()), c.file(), c.bytes().length, c.oid(), TransferListener.NONE);
+                objects.add(c);
+            }
+        }
+        Helper helper = new Helper("s3cret"); // a second fill would get nothing, and fail its transfer
+        try (StorageBackend b = backend(helper); var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<byte[]>> reads = new ArrayList<>();
+            for (Content c : objects) {
+                reads.add(pool.submit(() -> {
+                    go.await();
+                    try (InputStream in = b.read(object(c.oid()), 0, ObjectInfo.of(object(c.oid()), c.bytes().length))) {
+                        return in.readAllBytes();
+                    }
+                }));
+            }
+            go.countDown();
+            for (int i = 0; i < objects.size(); i++) {
+                assertArrayEquals(objects.get(i).bytes(), reads.get(i).get());
+            }
+        }
+        assertEquals(List.of("fill 127.0.0.1", "approve s3cret"), helper.calls, "one question to git for eight transfers");
+    }
+
+    @Test
     void wrongCredentialsAreRejectedAskedForOnceMoreThenRefused() throws Exception {
         Content c = content(1000, 2);
         Helper helper = new Helper("wrong", "wrong-again", "never-asked");
@@ -193,6 +223,53 @@ class LfsBackendTest {
             try (InputStream in = b.read(object(c.oid()), 0, expected)) {
                 assertArrayEquals(c.bytes(), in.readAllBytes(), "served again once the failures end");
             }
+        }
+    }
+
+    @Test
+    void perObjectErrorsAndOddAnswersOfTheBatchApiAreClassified() throws Exception {
+        Content c = content(1000, 8);
+        ObjectInfo expected = ObjectInfo.of(object(c.oid()), 1000);
+        String entry = "{\"objects\":[{\"oid\":\"" + c.oid() + "\",\"size\":1000,";
+        try (StorageBackend b = backend(new Helper("s3cret"))) {
+            assertTrue(b.write(object(c.oid()), c.file(), 1000, c.oid(), TransferListener.NONE)); // credentials known now
+            Map<Integer, StorageException.Kind> kinds = Map.of(404, StorageException.Kind.NOT_FOUND,
+                    410, StorageException.Kind.NOT_FOUND, 422, StorageException.Kind.CORRUPT,
+                    403, StorageException.Kind.ACCESS_DENIED, 500, StorageException.Kind.TRANSIENT,
+                    409, StorageException.Kind.MISCONFIGURED);
+            for (Map.Entry<Integer, StorageException.Kind> k : kinds.entrySet()) {
+                server.answerNextBatch(entry + "\"error\":{\"code\":" + k.getKey() + ",\"message\":\"said the server\"}}]}");
+                StorageException e = assertThrows(StorageException.class, () -> b.read(object(c.oid()), 0, expected));
+                assertEquals(k.getValue(), e.kind(), k.getKey() + ": " + e.getMessage());
+                assertTrue(e.getMessage().contains(k.getKey() + " said the server"), e.getMessage());
+            }
+            String href = server.endpoint() + "/objects/" + c.oid();
+            server.answerNextBatch(entry + "\"actions\":{\"download\":{\"href\":\"" + href
+                    + "\",\"expires_at\":\"2001-01-01T00:00:00Z\"}}}]}");
+            StorageException expired = assertThrows(StorageException.class, () -> b.read(object(c.oid()), 0, expected));
+            assertEquals(StorageException.Kind.TRANSIENT, expired.kind());
+            assertTrue(expired.getMessage().contains("expired"), expired.getMessage());
+
+            server.answerNextBatch("{\"transfer\":\"tus\"," + entry.substring(1) + "\"actions\":{}}]}");
+            assertEquals(StorageException.Kind.MISCONFIGURED,
+                    assertThrows(StorageException.class, () -> b.read(object(c.oid()), 0, expected)).kind());
+            server.answerNextBatch("{\"objects\":[]}");
+            assertEquals(StorageException.Kind.TRANSIENT,
+                    assertThrows(StorageException.class, () -> b.read(object(c.oid()), 0, expected)).kind());
+            server.answerNextBatch("<html>not json");
+            assertEquals(StorageException.Kind.TRANSIENT,
+                    assertThrows(StorageException.class, () -> b.read(object(c.oid()), 0, expected)).kind());
+
+            String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
+            server.answerNextBatch(entry + "\"actions\":{\"download\":{\"href\":\"" + href
+                    + "\",\"header\":{\"Authorization\":\"" + basic + "\"},\"expires_in\":3600}}}]}");
+            try (InputStream in = b.read(object(c.oid()), 0, expected)) {
+                assertArrayEquals(c.bytes(), in.readAllBytes(), "an action with its own header and time to live");
+            }
+            server.answerNextBatch(entry + "\"actions\":{\"download\":{\"href\":\"" + href + "\"}}}]}");
+            assertEquals(StorageException.Kind.ACCESS_DENIED,
+                    assertThrows(StorageException.class, () -> b.read(object(c.oid()), 0, expected)).kind(),
+                    "the link's own 401: no credentials are added to an action's request");
         }
     }
 
