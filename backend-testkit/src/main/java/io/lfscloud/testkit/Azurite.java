@@ -57,6 +57,7 @@ public final class Azurite implements AutoCloseable {
     private final Path work;
     private final Path location;
     private final Path log;
+    private final List<String> options = new ArrayList<>();
     private Process process;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -87,6 +88,7 @@ public final class Azurite implements AutoCloseable {
     public void start() throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(program().toString(), "--blobHost", "127.0.0.1",
                 "--blobPort", Integer.toString(port), "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent"));
+        command.addAll(options);
         if (location == null) {
             command.add("--inMemoryPersistence"); // the working folder is work (nothing is written there)
         } else {
@@ -112,15 +114,25 @@ public final class Azurite implements AutoCloseable {
         fail("Azurite did not listen on " + port + ":\n" + Files.readString(log));
     }
 
+    /**
+     * Options for the next {@link #start()} on: {@code --oauth basic --cert FILE.pfx --pwd PASSWORD}
+     * serves HTTPS and takes bearer tokens (the helper's own requests then no longer reach it:
+     * arrange containers and blobs before).
+     */
+    public void options(String... more) {
+        options.clear();
+        options.addAll(List.of(more));
+    }
+
     /** Kills the server at once (SIGKILL), as a crash would. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
-    /** {@code http://127.0.0.1:PORT/devstoreaccount1}: the blob service endpoint. */
+    /** {@code http://127.0.0.1:PORT/devstoreaccount1} (https with a certificate): the blob service endpoint. */
     public String endpoint() {
-        return "http://127.0.0.1:" + port + "/" + ACCOUNT;
+        return (options.contains("--cert") ? "https" : "http") + "://127.0.0.1:" + port + "/" + ACCOUNT;
     }
 
     /** The connection string Azure's tools take for this server, with the development account's key. */

@@ -40,7 +40,9 @@ public final class AzureBackendProvider implements StorageBackendProvider {
 
     @Override
     public StorageBackend open(BackendContext context) throws StorageException {
+        // the Azure CLI finds its login under $HOME; Java's user.home is the account's home, whatever HOME says
+        String home = System.getenv("HOME");
         return new AzureBackend(AzureSettings.from(context.config()), context.retry(), context.diagnostics(),
-                System.getenv(), Path.of(System.getProperty("user.home")));
+                System.getenv(), Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home")));
     }
 }

@@ -19,7 +19,8 @@ import java.util.Optional;
  *   <li>Microsoft Entra ID through {@code DefaultAzureCredential}, when something it reads is
  *       there: a service principal or workload identity ({@code AZURE_CLIENT_ID},
  *       {@code AZURE_TENANT_ID}, {@code AZURE_FEDERATED_TOKEN_FILE}), a managed identity
- *       ({@code IDENTITY_ENDPOINT}, {@code MSI_ENDPOINT}), an Azure CLI login ({@code ~/.azure});</li>
+ *       ({@code IDENTITY_ENDPOINT}, {@code MSI_ENDPOINT}), an Azure CLI login ({@code $AZURE_CONFIG_DIR},
+ *       else {@code ~/.azure}, {@code ~} being {@code $HOME} as for the CLI);</li>
  *   <li>else none: requests go anonymously (public containers work), and a refusal says what to set.</li>
  * </ol>
  * Values are kept here and handed to the SDK only; {@link #toString()} and every message name
@@ -43,7 +44,7 @@ record AzureCredentials(String source, Kind kind, String accountKey, String sas,
         return new AzureCredentials("no credentials", Kind.NONE, null, null, Optional.empty());
     }
 
-    /** The credentials for {@code account} in {@code env}; {@code home} is the user's home (for ~/.azure). */
+    /** The credentials for {@code account} in {@code env}; {@code home} is the user's home ({@code $HOME}, for ~/.azure). */
     static AzureCredentials find(String account, Map<String, String> env, Path home) {
         String cs = env.get("AZURE_STORAGE_CONNECTION_STRING");
         if (cs != null && !cs.isBlank()) {
@@ -82,7 +83,9 @@ record AzureCredentials(String source, Kind kind, String accountKey, String sas,
                 return new AzureCredentials("Microsoft Entra ID (" + v + ")", Kind.ENTRA, null, null, Optional.empty());
             }
         }
-        if (home != null && Files.isDirectory(home.resolve(".azure"))) {
+        String configDir = env.get("AZURE_CONFIG_DIR"); // where the Azure CLI keeps its login, ~/.azure unless set
+        Path cli = configDir != null && !configDir.isBlank() ? Path.of(configDir) : home == null ? null : home.resolve(".azure");
+        if (cli != null && Files.isDirectory(cli)) {
             return new AzureCredentials("Microsoft Entra ID (Azure CLI login)", Kind.ENTRA, null, null, Optional.empty());
         }
         return none();

@@ -69,6 +69,11 @@ class AzurePartsTest {
         assertEquals(AzureCredentials.Kind.NONE, AzureCredentials.find("acct1", Map.of(), home).kind());
         Files.createDirectories(home.resolve(".azure"));
         assertEquals(AzureCredentials.Kind.ENTRA, AzureCredentials.find("acct1", Map.of(), home).kind(), "an az login");
+        Path elsewhere = Files.createDirectories(home.resolve("cli-config"));
+        assertEquals(AzureCredentials.Kind.NONE, AzureCredentials.find("acct1", Map.of("AZURE_CONFIG_DIR",
+                home.resolve("none").toString()), home).kind(), "the CLI's folder is AZURE_CONFIG_DIR when set");
+        assertEquals(AzureCredentials.Kind.ENTRA, AzureCredentials.find("acct1", Map.of("AZURE_CONFIG_DIR",
+                elsewhere.toString()), null).kind());
     }
 
     @Test
