@@ -233,7 +233,7 @@ final class DoctorCommand implements Callable<Integer> {
         if (set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || set("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
             found.add("container credentials");
         }
-        String home = System.getProperty("user.home");
+        String home = home(); // as the AWS SDK: $HOME first
         Path files = Path.of(Optional.ofNullable(System.getenv("AWS_SHARED_CREDENTIALS_FILE")).orElse(home + "/.aws/credentials"));
         Path config = Path.of(Optional.ofNullable(System.getenv("AWS_CONFIG_FILE")).orElse(home + "/.aws/config"));
         if (Files.isRegularFile(files)) {
@@ -248,6 +248,12 @@ final class DoctorCommand implements Callable<Integer> {
         } else {
             ok("credentials", "found (not shown): " + String.join(", ", found));
         }
+    }
+
+    /** The home folder the cloud SDKs and CLIs read: {@code $HOME}, else Java's {@code user.home}. */
+    private static String home() {
+        String home = System.getenv("HOME");
+        return home != null && !home.isBlank() ? home : System.getProperty("user.home");
     }
 
     /** The Azure plugin's sources, in the order it tries them (by name only). */
@@ -268,8 +274,10 @@ final class DoctorCommand implements Callable<Integer> {
         if (set("IDENTITY_ENDPOINT") || set("MSI_ENDPOINT")) {
             found.add("managed identity");
         }
-        if (Files.isDirectory(Path.of(System.getProperty("user.home"), ".azure"))) {
-            found.add("Azure CLI login (~/.azure)");
+        String azureConfig = System.getenv("AZURE_CONFIG_DIR");
+        Path cli = azureConfig != null && !azureConfig.isBlank() ? Path.of(azureConfig) : Path.of(home(), ".azure");
+        if (Files.isDirectory(cli)) {
+            found.add("Azure CLI login (" + cli + ")"); // where az and the Azure plugin look
         }
         if (found.isEmpty()) {
             warn("credentials", "no Azure credentials in the environment or ~/.azure (only public containers can be"
