@@ -40,6 +40,9 @@ class TransferServerTest {
     void serverOn() throws IOException {
         sb = new Sandbox(tmp);
         sb.git(tmp, "config", "--global", "lfs-cloud.server", "true").ok();
+        // these tests set the server up themselves, also in a run with -Dlfscloud.test.server=true
+        sb.env("LFS_CLOUD_SERVER", "");
+        sb.git(tmp, "config", "--global", "lfs-cloud.server.idleTimeout", "300").ok();
     }
 
     @AfterEach
@@ -154,6 +157,38 @@ class TransferServerTest {
         assertFalse(Files.exists(Sandbox.objectPath(p.store(), oid)), "the old store did not");
     }
 
+    @Test
+    void aBackendOpenedWithSettingsThatChangedIsClosedOnceUnused() throws Exception {
+        Sandbox.Project p = pushed("repo", 2, 0);
+        sb.git(tmp, "config", "--global", "lfs-cloud.server.idleTimeout", "10").ok();
+        sb.git(p.work(), "push", "-q", "origin", "main").ok(); // opens the folder store's backend
+        long pid = onlyServer();
+        // another retry setting: the next agent gets a backend of its own, and the first one is
+        // used by nobody any more
+        sb.git(p.work(), "config", "lfs-cloud.retry.attempts", "2").ok();
+        try (AgentProcess a = new AgentProcess(sb, p.work(), Map.of())) {
+            a.init("download");
+            String f0 = Sandbox.sha256(p.work().resolve("f0.bin"));
+            a.send("{\"event\":\"download\",\"oid\":\"" + f0 + "\",\"size\":4096,\"action\":null}");
+            assertFalse(a.complete(f0).has("error"));
+            long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            String status = "";
+            while (System.nanoTime() < until && !status.contains("backends open: 1,")) {
+                Thread.sleep(500);
+                status = sb.run(tmp, "git", "lfs-cloud", "server", "status").ok().out();
+            }
+            assertTrue(status.startsWith("pid " + pid + ",") && status.contains("1 connections"), status);
+            assertTrue(status.contains("backends open: 1,"), "the stale backend is closed: " + status);
+            // the running agent's backend was not closed under it
+            String f1 = Sandbox.sha256(p.work().resolve("f1.bin"));
+            a.send("{\"event\":\"download\",\"oid\":\"" + f1 + "\",\"size\":4097,\"action\":null}");
+            assertFalse(a.complete(f1).has("error"));
+            a.send("{\"event\":\"terminate\"}");
+            assertEquals(0, a.exitCode(), a.stderr());
+        }
+        assertEquals(List.of(pid), startedServers(), "one server throughout");
+    }
+
     /** Waits for a file matching {@code pattern} (a glob) under {@code dir}; fails after a minute. */
     private static void waitForFile(Path dir, String pattern) throws Exception {
         var matcher = dir.getFileSystem().getPathMatcher("glob:" + pattern);
@@ -164,6 +199,8 @@ class TransferServerTest {
                     if (s.anyMatch(f -> matcher.matches(f.getFileName()) && sizeOf(f) > 0)) {
                         return;
                     }
+                } catch (java.io.UncheckedIOException e) {
+                    // a file went away while the folder was walked: look again
                 }
             }
             Thread.sleep(20);
@@ -276,6 +313,101 @@ class TransferServerTest {
         assertSameFiles(p.work(), clone, "f0.bin", "f3.bin", "big.bin");
         assertNoPartialFiles(clone);
         assertTrue(sb.git(clone, "status", "--porcelain").ok().out().isEmpty());
+    }
+
+    /** Stores {@code sizes.length} random objects in {@code p}'s store; download items for them. */
+    private List<ProtocolDriver.Item> storedObjects(Sandbox.Project p, long seed, long... sizes) throws IOException {
+        List<ProtocolDriver.Item> items = new ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            Path f = tmp.resolve("obj-" + seed + "-" + i);
+            String oid = Sandbox.writeRandom(f, sizes[i], seed * 1000 + i);
+            Path target = Sandbox.objectPath(p.store(), oid);
+            Files.createDirectories(target.getParent());
+            Files.move(f, target);
+            items.add(ProtocolDriver.Item.download(oid, sizes[i]));
+        }
+        return items;
+    }
+
+    /** Every item answered without an error, each download's file the object itself. */
+    private static void assertAllDone(ProtocolDriver.BatchResult r, List<ProtocolDriver.Item> items, boolean download)
+            throws IOException {
+        assertTrue(r.ok(), r.batchComplete().toString());
+        for (ProtocolDriver.Item i : items) {
+            com.fasterxml.jackson.databind.JsonNode c = r.complete(i.oid());
+            assertFalse(c.has("error"), c.toString());
+            if (download) {
+                assertEquals(i.oid(), Sandbox.sha256(Path.of(c.path("path").asText())));
+            }
+        }
+    }
+
+    @Test
+    void serverKilledDuringAVersion2BatchDownloadAnswersEveryItemOnce() throws Exception {
+        Sandbox.Project p = sb.project("repo");
+        List<ProtocolDriver.Item> items = storedObjects(p, 1, 64 << 20, 5000, 64 << 20, 7000, 64 << 20, 9000);
+        List<ProtocolDriver.Item> later = storedObjects(p, 2, 3000, 4000);
+        sb.env("LFS_CLOUD_TRACE", "1");
+        try (ProtocolDriver d = new ProtocolDriver(sb, p.work())) {
+            assertEquals("{\"protocol\":2,\"concurrencyMode\":\"batch\"}", d.init("download", 2, "batch").toString());
+            d.header("b1", items.size(), ProtocolDriver.total(items));
+            for (ProtocolDriver.Item i : items) {
+                d.item("b1", i);
+            }
+            d.footer("b1", items.size(), ProtocolDriver.total(items));
+            waitForFile(p.work().resolve(".git/lfs/tmp"), "lfs-cloud-*.part");
+            liveServer().destroyForcibly();
+            // one complete per item, progress that never goes back and ends at the total (checked by collect)
+            ProtocolDriver.BatchResult r = d.collect(Map.of("b1", items)).get("b1");
+            assertAllDone(r, items, true);
+            // the relay goes on answering later batches, in its own process
+            assertAllDone(d.batch("b2", later), later, true);
+            d.terminate();
+            assertEquals(0, d.agent.exitCode(), d.agent.stderr());
+            assertTrue(d.agent.stderr().contains("the transfer server went away with "), d.agent.stderr());
+            assertEquals(List.of(), d.agent.badLines());
+            // nothing partial and nothing twice: the tmp folder holds exactly the files answered
+            List<Path> answered = new ArrayList<>();
+            for (ProtocolDriver.Item i : items) {
+                answered.add(Path.of(r.complete(i.oid()).path("path").asText()));
+            }
+            try (Stream<Path> s = Files.list(p.work().resolve(".git/lfs/tmp"))) {
+                List<Path> files = s.toList();
+                assertEquals(items.size() + later.size(), files.size(), files.toString());
+                assertTrue(files.containsAll(answered), files.toString());
+            }
+            assertFalse(Files.exists(p.work().resolve(".git/lfs/objects")), "the agent writes no object itself");
+        }
+    }
+
+    @Test
+    void serverKilledDuringAVersion2BatchUploadStoresEveryObjectWhole() throws Exception {
+        Sandbox.Project p = sb.project("repo");
+        List<ProtocolDriver.Item> items = new ArrayList<>();
+        long[] sizes = {64 << 20, 6000, 64 << 20, 8000, 64 << 20};
+        for (int i = 0; i < sizes.length; i++) {
+            Path f = p.work().resolve("up" + i + ".bin");
+            items.add(new ProtocolDriver.Item(Sandbox.writeRandom(f, sizes[i], 300 + i), sizes[i], f.toString()));
+        }
+        sb.env("LFS_CLOUD_TRACE", "1");
+        try (ProtocolDriver d = new ProtocolDriver(sb, p.work())) {
+            assertEquals("{\"protocol\":2,\"concurrencyMode\":\"batch\"}", d.init("upload", 2, "batch").toString());
+            d.header("u1", items.size(), ProtocolDriver.total(items));
+            for (ProtocolDriver.Item i : items) {
+                d.item("u1", i);
+            }
+            d.footer("u1", items.size(), ProtocolDriver.total(items));
+            waitForFile(p.store(), ".*-*.tmp");
+            liveServer().destroyForcibly();
+            assertAllDone(d.collect(Map.of("u1", items)).get("u1"), items, false);
+            d.terminate();
+            assertEquals(0, d.agent.exitCode(), d.agent.stderr());
+            assertTrue(d.agent.stderr().contains("the transfer server went away with "), d.agent.stderr());
+        }
+        for (ProtocolDriver.Item i : items) {
+            assertEquals(i.oid(), Sandbox.sha256(Sandbox.objectPath(p.store(), i.oid())));
+        }
+        assertNoStoreTempFiles(p.store());
     }
 
     @Test

@@ -63,7 +63,33 @@ public final class BackendRegistry implements AutoCloseable {
     }
 
     /** An open backend and every setting it read (absent ones too), with the value it read. */
-    private record Opened(Map<String, Optional<String>> read, StorageBackend backend) {
+    private record Opened(Map<String, Optional<String>> read, StorageBackend backend, long[] lastUsed) {
+        Opened(Map<String, Optional<String>> read, StorageBackend backend) {
+            this(read, backend, new long[] {System.nanoTime()});
+        }
+
+        /** Notes a hand-out; false when it was closed as unused (then it is not handed out). */
+        boolean use() {
+            synchronized (lastUsed) {
+                if (lastUsed[0] == Long.MIN_VALUE) {
+                    return false;
+                }
+                lastUsed[0] = System.nanoTime();
+                return true;
+            }
+        }
+
+        /** Marks it closed when last handed out before {@code cutoff} (nanoTime). */
+        boolean retireIfUnusedSince(long cutoff) {
+            synchronized (lastUsed) {
+                if (lastUsed[0] == Long.MIN_VALUE || lastUsed[0] - cutoff >= 0) {
+                    return false;
+                }
+                lastUsed[0] = Long.MIN_VALUE;
+                return true;
+            }
+        }
+
         boolean sameSettings(BackendConfig config) {
             for (Map.Entry<String, Optional<String>> e : read.entrySet()) {
                 if (!config.get(e.getKey()).equals(e.getValue())) {
@@ -248,13 +274,13 @@ public final class BackendRegistry implements AutoCloseable {
         Scope scope = new Scope(provider, scopeOf(provider, location));
         List<Opened> candidates = open.computeIfAbsent(scope, k -> new CopyOnWriteArrayList<>());
         for (Opened o : candidates) {
-            if (o.sameSettings(config)) {
+            if (o.sameSettings(config) && o.use()) {
                 return o.backend();
             }
         }
         synchronized (candidates) {
             for (Opened o : candidates) {
-                if (o.sameSettings(config)) {
+                if (o.sameSettings(config) && o.use()) {
                     return o.backend();
                 }
             }
@@ -347,6 +373,34 @@ public final class BackendRegistry implements AutoCloseable {
     /** How many backends are open (one per provider, scope and the settings it read). */
     public int openBackends() {
         return open.values().stream().mapToInt(List::size).sum();
+    }
+
+    /**
+     * Closes the backends last handed out before {@code cutoff} ({@link System#nanoTime()}),
+     * for a long-lived registry whose callers' settings change (a backend opened with settings
+     * nobody has any more is never asked for again). The caller chooses a cutoff before which
+     * none of its current users began: a backend in use is never closed.
+     *
+     * @return how many were closed
+     */
+    public int closeUnusedSince(long cutoff) {
+        int closed = 0;
+        for (List<Opened> backends : open.values()) {
+            synchronized (backends) {
+                for (Opened o : backends) {
+                    if (o.retireIfUnusedSince(cutoff)) {
+                        backends.remove(o);
+                        closed++;
+                        try {
+                            o.backend().close();
+                        } catch (RuntimeException e) {
+                            // closing is best effort
+                        }
+                    }
+                }
+            }
+        }
+        return closed;
     }
 
     /**

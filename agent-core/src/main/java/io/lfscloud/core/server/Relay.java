@@ -27,6 +27,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -63,8 +64,19 @@ public final class Relay {
     private long seq;
     /** Requests forwarded without a final answer, in order: key ("O:oid" or "B:bid") and line. */
     private final LinkedHashMap<Long, String[]> pending = new LinkedHashMap<>();
-    /** Batch items ("bid|oid") and batches already answered by the server. */
-    private final Set<String> answered = new HashSet<>();
+    /** Per batch in flight, its items already answered (oid to the path answered, or ""). */
+    private final Map<String, Map<String, String>> answered = new HashMap<>();
+    /** Batches already answered whole. */
+    private final Set<String> batchesAnswered = new HashSet<>();
+    /** The files the server handed over to git-lfs lately, which git-lfs may not have moved yet. */
+    private final Set<String> handedOver = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 4096;
+        }
+    });
+    /** The last {@code bytesSoFar} git-lfs was told, per object ("O:oid") or batch ("B:bid") in flight. */
+    private final Map<String, Long> progressSent = new HashMap<>();
     private final ByteArrayOutputStream partialIn = new ByteArrayOutputStream();
     private boolean partialInTooLong;
     private final ByteArrayOutputStream partialOut = new ByteArrayOutputStream();
@@ -451,31 +463,80 @@ public final class Relay {
     }
 
     /**
-     * Notes an answer; for the in-process agent that took over ({@code replayed}), whether the
-     * line repeats one the server already gave (then it is dropped).
+     * Notes an answer. For the in-process agent that took over ({@code replayed}) it returns
+     * the line to pass on to git-lfs, or {@code null} when git-lfs must not see it: a
+     * {@code complete} or {@code batch-complete} the server already gave (a file downloaded
+     * again for it is deleted), a {@code progress} at or below what git-lfs was already told
+     * (one above is passed on with {@code bytesSinceLast} counted from there), so that git-lfs
+     * sees one answer per request and progress that never goes back.
      */
-    private boolean trackOut(String line, boolean replayed) {
-        if (!line.contains("complete\"")) {
-            return false;
+    private String trackOut(String line, boolean replayed) {
+        boolean progress = line.contains("\"progress\"");
+        if (!progress && !line.contains("complete\"")) {
+            return line;
         }
         Map<String, Object> msg;
         try {
             msg = Json.parseObject(line);
         } catch (JsonException e) {
-            return false;
+            return line;
         }
         Object event = msg.get("event");
-        if ("complete".equals(event) && msg.get("oid") instanceof String oid) {
-            if (msg.get("bid") instanceof String bid) {
-                return !answered.add(bid + "|" + oid) && replayed;
+        Object oid = msg.get("oid");
+        Object bid = msg.get("bid");
+        if ("progress".equals(event) && msg.get("bytesSoFar") instanceof Number n) {
+            String key = bid instanceof String b ? "B:" + b : oid instanceof String o ? "O:" + o : null;
+            if (key == null) {
+                return line;
             }
-            removeFirst("O:" + oid);
-        } else if ("batch-complete".equals(event) && msg.get("bid") instanceof String bid) {
-            boolean repeat = !answered.add("batch|" + bid);
-            pending.values().removeIf(p -> p[0].equals("B:" + bid));
-            return repeat && replayed;
+            Long before = progressSent.get(key);
+            long soFar = n.longValue();
+            if (before != null && soFar <= before) {
+                return replayed ? null : line;
+            }
+            progressSent.put(key, soFar);
+            if (!replayed || before == null) {
+                return line;
+            }
+            Map<String, Object> rewritten = new LinkedHashMap<>();
+            rewritten.put("event", "progress");
+            rewritten.put(key.substring(0, 1).equals("B") ? "bid" : "oid", key.substring(2));
+            rewritten.put("bytesSoFar", soFar);
+            rewritten.put("bytesSinceLast", soFar - before);
+            return Json.write(rewritten);
+        } else if ("complete".equals(event) && oid instanceof String o) {
+            String path = msg.get("path") instanceof String p ? p : "";
+            if (!replayed && !path.isEmpty()) {
+                handedOver.add(path);
+            }
+            if (bid instanceof String b) {
+                String given = answered.computeIfAbsent(b, x -> new HashMap<>()).putIfAbsent(o, path);
+                if (given != null && replayed) {
+                    if (!path.isEmpty() && !path.equals(given)) {
+                        deleteQuietly(path); // the server's answer named another copy
+                    }
+                    return null;
+                }
+                return line;
+            }
+            removeFirst("O:" + o);
+            progressSent.remove("O:" + o);
+        } else if ("batch-complete".equals(event) && bid instanceof String b) {
+            boolean repeat = !batchesAnswered.add(b);
+            answered.remove(b); // its items are answered: none comes again
+            pending.values().removeIf(p -> p[0].equals("B:" + b));
+            progressSent.remove("B:" + b);
+            return repeat && replayed ? null : line;
         }
-        return false;
+        return line;
+    }
+
+    private static void deleteQuietly(String path) {
+        try {
+            Files.deleteIfExists(Path.of(path));
+        } catch (IOException | RuntimeException e) {
+            Log.trace("cannot delete " + path + ": " + e.getMessage());
+        }
     }
 
     private void removeFirst(String key) {
@@ -531,6 +592,8 @@ public final class Relay {
                 dropReply = initReplied;
             }
             partialOut.reset();
+            // the server's finished files are git-lfs's now: not its leftovers to sweep
+            handedOver.forEach(p -> io.lfscloud.core.temp.TempFiles.spare(Path.of(p)));
         }
         OutputStream filtered = new OutputStream() {
             private final ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -548,14 +611,14 @@ public final class Relay {
                     if (b[i] == '\n') {
                         String text = line.toString(StandardCharsets.UTF_8);
                         line.reset();
-                        boolean repeat;
+                        String pass;
                         synchronized (lock) {
-                            repeat = trackOut(text.strip(), true);
+                            pass = trackOut(text.strip(), true);
                         }
                         if (drop) {
                             drop = false;
-                        } else if (!repeat) {
-                            protocolOut.write(text.getBytes(StandardCharsets.UTF_8));
+                        } else if (pass != null) {
+                            protocolOut.write((pass + "\n").getBytes(StandardCharsets.UTF_8));
                         }
                     }
                 }

@@ -36,6 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class TransferServer {
 
+    /** How long a server waits without agents before it gives unused heap back. */
+    private static final long TRIM_AFTER_NANOS = 5_000_000_000L;
+
     /** The default idle time before a server without connections exits. */
     static final long DEFAULT_IDLE_SECONDS = 300;
 
@@ -50,6 +53,11 @@ public final class TransferServer {
     private volatile boolean stopping;
     /** Backends shared between connections: one registry per plugin path (it keys backends by their settings). */
     private final Map<String, BackendRegistry> registries = new ConcurrentHashMap<>();
+    /** When each running agent connection began ({@link System#nanoTime()}). */
+    private final Map<Object, Long> agentsSince = new ConcurrentHashMap<>();
+    private long lastEviction = System.nanoTime();
+    /** The {@link #lastChange} after which the heap was last given back. */
+    private long trimmedFor;
     private ServerSocketChannel listener;
     private Object socketFileKey;
 
@@ -136,7 +144,7 @@ public final class TransferServer {
         }
     }
 
-    /** Exits once idle long enough, or once stopped and without connections. */
+    /** Exits once idle long enough, or once stopped and without connections; closes stale backends. */
     private void watch() {
         while (true) {
             try {
@@ -144,10 +152,20 @@ public final class TransferServer {
             } catch (InterruptedException e) {
                 return;
             }
+            if (System.nanoTime() - lastEviction > 1_000_000_000L) {
+                lastEviction = System.nanoTime();
+                closeStaleBackends();
+            }
             if (active.get() > 0) {
                 continue;
             }
             long idleNanos = System.nanoTime() - lastChange.get();
+            if (idleNanos > TRIM_AFTER_NANOS && trimmedFor != lastChange.get()) {
+                // without agents for a while: the heap they needed goes back to the system
+                // (the launcher has the collector shrink it at once and trim malloc's arenas)
+                trimmedFor = lastChange.get();
+                System.gc();
+            }
             boolean everServed = served.get() > 0;
             if (stopping || (idleSeconds == 0 ? everServed || idleNanos > 10_000_000_000L
                     : idleNanos >= idleSeconds * 1_000_000_000L)) {
@@ -157,6 +175,26 @@ public final class TransferServer {
                     r.closePinned();
                 }
                 System.exit(0);
+            }
+        }
+    }
+
+    /**
+     * Closes the backends nobody asked for during the idle time (at least a second), such as
+     * one opened with settings that changed since; never one handed out to an agent still
+     * running (only those last handed out before the oldest running agent began are closed).
+     */
+    private void closeStaleBackends() {
+        long cutoff = System.nanoTime() - Math.max(idleSeconds, 1) * 1_000_000_000L;
+        for (long since : agentsSince.values()) {
+            if (since - cutoff < 0) {
+                cutoff = since;
+            }
+        }
+        for (BackendRegistry r : registries.values()) {
+            int closed = r.closeUnusedSince(cutoff);
+            if (closed > 0) {
+                Log.trace("server: closed " + closed + " storage backends unused for the idle time");
             }
         }
     }
@@ -221,6 +259,8 @@ public final class TransferServer {
     }
 
     private void agent(Map<String, String> header, InputStream in, Wire.FrameWriter frames) throws IOException {
+        Object me = new Object();
+        agentsSince.put(me, System.nanoTime());
         active.incrementAndGet();
         lastChange.set(System.nanoTime());
         // the relay waits for this pid to be gone before serving in-process what it left
@@ -255,6 +295,7 @@ public final class TransferServer {
             served.incrementAndGet();
             lastChange.set(System.nanoTime());
             active.decrementAndGet();
+            agentsSince.remove(me);
         }
         byte[] exit = {(byte) code};
         frames.frame(Wire.EXIT, exit, 0, 1);

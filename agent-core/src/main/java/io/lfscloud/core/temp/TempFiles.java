@@ -48,6 +48,7 @@ public final class TempFiles {
     public static final Duration STALE_AGE = Duration.ofHours(24);
 
     private static final Set<Path> SWEPT = ConcurrentHashMap.newKeySet();
+    private static final Set<Path> SPARED = ConcurrentHashMap.newKeySet();
 
     private TempFiles() {
     }
@@ -157,7 +158,7 @@ public final class TempFiles {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir,
                 p -> isCandidate(p.getFileName().toString(), prefix, suffix))) {
             for (Path p : entries) {
-                String why = staleBecause(p, prefix, suffix, now);
+                String why = SPARED.contains(p.toAbsolutePath().normalize()) ? null : staleBecause(p, prefix, suffix, now);
                 if (why != null && Files.deleteIfExists(p)) {
                     deleted++;
                     Log.trace("removed stale temp file " + p + " (" + why + ")");
@@ -167,6 +168,14 @@ public final class TempFiles {
             Log.trace("could not sweep " + dir + " for stale temp files: " + e.getMessage());
         }
         return deleted;
+    }
+
+    /**
+     * Spares {@code file} from sweeps: a finished file another process (a transfer server
+     * since killed) handed over to git-lfs, which may not have moved it yet.
+     */
+    public static void spare(Path file) {
+        SPARED.add(file.toAbsolutePath().normalize());
     }
 
     /** Marks {@code dir} as swept, for a folder this process just made (nothing stale can be in it). */

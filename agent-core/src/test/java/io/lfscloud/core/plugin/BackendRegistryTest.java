@@ -83,7 +83,7 @@ class BackendRegistryTest {
     }
 
     /** Scopes by host, as S3 does by bucket; its backends read lfs-cloud.bucketed.endpoint when opened. */
-    static final class Bucketed implements StorageBackendProvider {
+    static class Bucketed implements StorageBackendProvider {
         final List<BackendContext> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         public String name() {
@@ -158,6 +158,54 @@ class BackendRegistryTest {
             assertSame(first, r.backendFor(u, settings(Map.of("lfs-cloud.bucketed.endpoint", "http://one"))));
             assertEquals(5, provider.opened.size());
         }
+    }
+
+    @Test
+    void backendsUnusedSinceACutoffAreClosedAndOthersStay() throws Exception {
+        List<String> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Bucketed provider = new Bucketed() {
+            @Override
+            public StorageBackend open(BackendContext context) {
+                StorageBackend inner = super.open(context);
+                String endpoint = context.config().get("lfs-cloud.bucketed.endpoint").orElse("");
+                return new StorageBackend() {
+                    public ObjectInfo stat(URI object) throws StorageException {
+                        return inner.stat(object);
+                    }
+
+                    public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
+                        return inner.read(object, offset, expected);
+                    }
+
+                    public boolean write(URI o, Path s, long size, String sha, TransferListener p) throws StorageException {
+                        return inner.write(o, s, size, sha, p);
+                    }
+
+                    @Override
+                    public void close() {
+                        closed.add(endpoint);
+                    }
+                };
+            }
+        };
+        BackendRegistry r = new BackendRegistry(List.of(new BackendRegistry.Found(provider, "test")), List.of()).pin();
+        URI u = URI.create("bk://a/x");
+        BackendConfig one = settings(Map.of("lfs-cloud.bucketed.endpoint", "http://one"));
+        BackendConfig two = settings(Map.of("lfs-cloud.bucketed.endpoint", "http://two"));
+        StorageBackend stale = r.backendFor(u, one);
+        long cutoff = System.nanoTime();
+        StorageBackend inUse = r.backendFor(u, two);
+        assertEquals(2, r.openBackends());
+        assertEquals(1, r.closeUnusedSince(cutoff));
+        assertEquals(List.of("http://one"), closed, "only the one last handed out before the cutoff");
+        assertEquals(1, r.openBackends());
+        assertSame(inUse, r.backendFor(u, two));
+        assertEquals(0, r.closeUnusedSince(cutoff), "nothing closed twice");
+        // asked for again, the closed one's settings get a new backend
+        assertNotSame(stale, r.backendFor(u, one));
+        assertEquals(3, provider.opened.size());
+        r.closePinned();
+        assertEquals(3, closed.size());
     }
 
     @Test
