@@ -80,6 +80,11 @@ final class StoresCommands {
             }
             Path top = repo.workTree();
             Path here = Path.of("").toAbsolutePath();
+            try {
+                here = here.toRealPath(); // git names the working tree by its real path
+            } catch (IOException e) {
+                // relative to the path as it is
+            }
             List<LfsObjects.LfsObject> files = LfsObjects.checkout(top);
             int problems = 0;
             try (Transfers transfers = transfers(repo)) {
