@@ -16,6 +16,7 @@ import io.lfscloud.core.policy.UrlPolicy;
 import io.lfscloud.core.policy.UrlRefusedException;
 import io.lfscloud.core.plugin.BackendRegistry;
 import io.lfscloud.core.store.StoreLayout;
+import io.lfscloud.core.store.Stores;
 import io.lfscloud.core.temp.TempFiles;
 import io.lfscloud.core.transfer.ChangeCheck;
 import io.lfscloud.core.transfer.VerifyingSink;
@@ -34,6 +35,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.HashMap;
@@ -251,7 +253,7 @@ public final class Transfers implements AutoCloseable {
         Repository repo = repository();
         try {
             UrlPolicy.checkFollow(r.url(), repo.backendConfig());
-            return new Location(r.url(), registry().backendFor(r.url(), repo.backendConfig()), r);
+            return new Location(r.url(), registry().backendFor(r.url(), repo.backendConfig()), r, null);
         } catch (UrlRefusedException e) {
             throw new TransferFailure(ErrorCode.FORBIDDEN, e.getMessage(), false, e);
         } catch (StorageException e) {
@@ -261,27 +263,48 @@ public final class Transfers implements AutoCloseable {
 
     /** Whether a store is configured at all (the repository's Git LFS server counts, when git-lfs finds one). */
     private boolean hasStore() throws TransferFailure {
-        return repository().setting("lfs-cloud.store").filter(v -> !v.isBlank()).isPresent() || lfsEndpoint().isPresent();
+        return !stores().isEmpty();
     }
 
     /**
-     * The object's content-addressed place in the repository's store: {@code lfs-cloud.store}; the
-     * repository's Git LFS server when that is {@value #LFS_STORE} or unset (when git-lfs finds one).
+     * The repository's stores, in read order (see {@link Stores}); read again on every call, which
+     * is cheap. With none configured, the repository's own Git LFS server when git-lfs finds one.
      */
-    private Location store(Oid oid) throws TransferFailure {
+    public Stores stores() throws TransferFailure {
+        Stores configured;
+        try {
+            configured = repository().stores();
+        } catch (StorageException e) {
+            throw TransferFailure.of(e);
+        }
+        return configured.isEmpty() && lfsEndpoint().isPresent()
+                ? Stores.only(new Stores.Store(Stores.DEFAULT, LFS_STORE, true, 0)) : configured;
+    }
+
+    private TransferFailure noStore() {
+        String name;
+        synchronized (this) {
+            name = remote;
+        }
+        return new TransferFailure(ErrorCode.of(StorageException.Kind.MISCONFIGURED),
+                "no store configured, and remote " + (name == null ? "origin" : Agent.forTrace(name)) + " has no Git LFS"
+                        + " server (http or https): run 'git lfs-cloud install --store <url>' (or 'git config"
+                        + " lfs-cloud.store <url>'), or commit lfs-cloud.store in " + Repository.SHARED_CONFIG, false, null);
+    }
+
+    /** The object's content-addressed place in {@code store}. */
+    private Location store(Stores.Store store, Oid oid) throws TransferFailure {
         Repository repo = repository();
-        Optional<String> setting = repo.setting("lfs-cloud.store");
-        boolean lfsServer = setting.isEmpty() || setting.get().isBlank() || setting.get().strip().equals(LFS_STORE);
-        if (lfsServer) {
-            return lfsServerStore(oid, setting.isPresent() && !setting.get().isBlank());
+        if (store.url().strip().equals(LFS_STORE)) {
+            return lfsServerStore(store, oid);
         }
         try {
-            StoreLayout layout = StoreLayout.parse(setting.get());
+            StoreLayout layout = store.layout();
             URI uri = layout.objectUri(oid);
             UrlPolicy.checkStore(uri, repo.backendConfig());
             StorageBackend backend = uri.getScheme().toLowerCase(java.util.Locale.ROOT).startsWith("lfs+")
                     ? lfsServer(layout.root(), null) : registry().backendFor(uri, repo.backendConfig());
-            return new Location(uri, backend, null);
+            return new Location(uri, backend, null, store);
         } catch (UrlRefusedException e) {
             throw new TransferFailure(ErrorCode.FORBIDDEN, e.getMessage(), false, e);
         } catch (StorageException e) {
@@ -292,8 +315,8 @@ public final class Transfers implements AutoCloseable {
     /** The {@code lfs-cloud.store} value that names the repository's own Git LFS server. */
     public static final String LFS_STORE = "lfs";
 
-    /** The object's place on the repository's Git LFS server, found as git-lfs finds it. */
-    private Location lfsServerStore(Oid oid, boolean named) throws TransferFailure {
+    /** The object's place on the repository's Git LFS server ({@code store} says {@value #LFS_STORE}), found as git-lfs finds it. */
+    private Location lfsServerStore(Stores.Store store, Oid oid) throws TransferFailure {
         Repository repo = repository();
         String name;
         synchronized (this) {
@@ -302,17 +325,15 @@ public final class Transfers implements AutoCloseable {
         Optional<LfsEndpoint> endpoint = lfsEndpoint();
         if (endpoint.isEmpty()) {
             String remoteName = name == null ? "origin" : Agent.forTrace(name);
-            throw new TransferFailure(ErrorCode.of(StorageException.Kind.MISCONFIGURED), named
-                    ? "lfs-cloud.store is '" + LFS_STORE + "', but remote " + remoteName + " has no Git LFS server (an http or"
-                            + " https lfs.url, remote.NAME.lfsurl or remote URL)"
-                    : "no store configured, and remote " + remoteName + " has no Git LFS server (http or https): run"
-                            + " 'git lfs-cloud install --store <url>' (or 'git config lfs-cloud.store <url>'), or commit"
-                            + " lfs-cloud.store in " + Repository.SHARED_CONFIG, false, null);
+            throw new TransferFailure(ErrorCode.of(StorageException.Kind.MISCONFIGURED),
+                    (store.legacy() ? "lfs-cloud.store" : Stores.key(store.name(), "url")) + " is '" + LFS_STORE
+                            + "', but remote " + remoteName + " has no Git LFS server (an http or https lfs.url,"
+                            + " remote.NAME.lfsurl or remote URL)", false, null);
         }
         try {
             UrlPolicy.checkStore(endpoint.get().api(), repo.backendConfig());
             URI root = StoreLayout.parse("lfs+" + endpoint.get().api()).root();
-            return new Location(root.resolve(oid.shardedPath()), lfsServer(root, endpoint.get()), null);
+            return new Location(root.resolve(oid.shardedPath()), lfsServer(root, endpoint.get()), null, store);
         } catch (UrlRefusedException e) {
             throw new TransferFailure(ErrorCode.FORBIDDEN, e.getMessage(), false, e);
         } catch (StorageException e) {
@@ -350,8 +371,8 @@ public final class Transfers implements AutoCloseable {
         return open;
     }
 
-    /** An object's place; {@code record} is set for objects tracked in place. */
-    private record Location(URI uri, StorageBackend backend, RemoteRecord record) {
+    /** An object's place; {@code record} is set for objects tracked in place, {@code store} for objects in a store. */
+    private record Location(URI uri, StorageBackend backend, RemoteRecord record, Stores.Store store) {
         String describe() {
             return record == null ? uri.toString() : uri + (record.path() == null ? "" : " (tracked at " + record.path() + ")");
         }
@@ -413,7 +434,7 @@ public final class Transfers implements AutoCloseable {
                     return;
                 }
             }
-            fetchFrom(store(oid), oid, size, tmp, progress);
+            fetchFromStores(stores().readOrder(), oid, size, tmp, progress);
         } catch (TransferFailure fromStore) {
             if (recordProblem != null) {
                 throw new TransferFailure(ErrorCode.INTERNAL, "unusable .lfs-meta record: " + recordProblem, false, fromStore);
@@ -433,6 +454,44 @@ public final class Transfers implements AutoCloseable {
                         fromStore.retriable() && fromRecord.retriable(), fromRecord);
             }
         }
+    }
+
+    /**
+     * The object from the first of {@code stores} that gives it intact, in their order: a store
+     * without it (traced), failing after the retries, refused or holding a corrupt copy (a
+     * warning naming the store) leaves it to the next. With one store, its failure is the answer.
+     */
+    private void fetchFromStores(List<Stores.Store> stores, Oid oid, long size, VerifyingSink tmp,
+                                 TransferListener progress) throws TransferFailure {
+        if (stores.isEmpty()) {
+            throw noStore();
+        }
+        List<String> failures = new ArrayList<>();
+        TransferFailure worst = null;
+        for (int i = 0; i < stores.size(); i++) {
+            Stores.Store s = stores.get(i);
+            try {
+                fetchFrom(store(s, oid), oid, size, tmp, progress);
+                return;
+            } catch (TransferFailure f) {
+                if (stores.size() == 1 || f.code() == ErrorCode.INSUFFICIENT_STORAGE) {
+                    throw f; // the one store's own answer; or this clone's disk, which no other store mends
+                }
+                failures.add(s.label() + ": " + f.getMessage());
+                if (worst == null || worst.code() == ErrorCode.NOT_FOUND) {
+                    worst = f;
+                }
+                String line = oid.shortForm() + " not from " + s.label() + ": " + f.getMessage()
+                        + (i + 1 < stores.size() ? "; trying " + stores.get(i + 1).label() : "");
+                if (f.code() == ErrorCode.NOT_FOUND) {
+                    Log.trace(line);
+                } else {
+                    Log.warn(line);
+                }
+            }
+        }
+        throw new TransferFailure(worst.code(), "no store gave " + oid + ": " + String.join("; ", failures),
+                worst.retriable(), worst);
     }
 
     /** The record to try after the store: the checkout's unbacked one, else one from history. */
@@ -497,8 +556,9 @@ public final class Transfers implements AutoCloseable {
                     + " no longer has the content tracked as " + oid + ": " + what
                     + "; run 'git lfs-cloud verify' and track it again", false, null);
         }
-        return new TransferFailure(ErrorCode.CORRUPT,
-                "object " + oid + " in the store is corrupt: " + what + " (" + loc.uri() + ")", false, null);
+        return new TransferFailure(ErrorCode.CORRUPT, "object " + oid + " in "
+                + (loc.store() == null ? "the store" : loc.store().label()) + " is corrupt: " + what + " (" + loc.uri() + ")",
+                false, null);
     }
 
     /**
@@ -580,26 +640,130 @@ public final class Transfers implements AutoCloseable {
         if (tracked.problem() != null) {
             Log.warn("unusable .lfs-meta record, the object goes to the store: " + tracked.problem());
         }
-        Location loc = store(oid);
-        for (int attempt = 1; ; attempt++) {
-            // backends may report from several threads (parallel parts)
-            AtomicLong sent = new AtomicLong();
+        Stores stores = stores();
+        if (stores.isEmpty()) {
+            throw noStore();
+        }
+        int needed;
+        try {
+            needed = stores.copies();
+        } catch (StorageException e) {
+            throw TransferFailure.of(e);
+        }
+        List<Stores.Store> targets = stores.writable();
+        CappedProgress capped = new CappedProgress(progress, size);
+        List<String> failures = new ArrayList<>();
+        TransferFailure first = null;
+        int stored = 0;
+        for (Stores.Store s : targets) {
             try {
-                boolean wrote = loc.backend().write(loc.uri(), source, size, oid.hex(), bytes -> {
-                    sent.addAndGet(bytes);
-                    progress.transferred(bytes);
-                });
-                if (!wrote) {
-                    Log.trace(oid.shortForm() + " already in the store, not copied");
+                write(s, oid, size, source, capped);
+                stored++;
+            } catch (TransferFailure f) {
+                if (targets.size() == 1) {
+                    throw f; // the one store's own answer
                 }
-                progress.transferred(Math.max(0, size - sent.get())); // what the backend did not report
-                return;
+                failures.add(s.label() + ": " + f.getMessage());
+                first = first == null ? f : first;
+                Log.warn(oid.shortForm() + " not stored in " + s.label() + ": " + f.getMessage());
+            }
+        }
+        if (stored < needed) {
+            throw new TransferFailure(first.code(), oid + " is in " + stored + " of " + targets.size()
+                    + " stores, " + needed + " needed" + (stores.copiesSetting().isPresent() ? " (lfs-cloud.copies)" : "")
+                    + ": " + String.join("; ", failures), first.retriable(), first);
+        }
+        capped.transferred(size - capped.reported()); // what the backends did not report
+    }
+
+    /**
+     * Stores the file {@code source} as object {@code oid} in {@code store}, retrying transient
+     * failures (the store may verify the content; the folder store does).
+     *
+     * @return whether bytes were sent ({@code false}: the store held the object already)
+     */
+    public boolean write(Stores.Store store, Oid oid, long size, Path source, TransferListener progress)
+            throws TransferFailure {
+        Location loc = store(store, oid);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                boolean wrote = loc.backend().write(loc.uri(), source, size, oid.hex(), progress);
+                if (!wrote) {
+                    Log.trace(oid.shortForm() + " already in " + store.label() + ", not copied");
+                }
+                return wrote;
             } catch (StorageException e) {
                 if (!retry().again(e, attempt)) {
                     throw TransferFailure.of(e);
                 }
                 retryPause(oid, attempt, e);
             }
+        }
+    }
+
+    /** Tells of at most {@code size} bytes in all (several stores receive the same bytes; backends may report from several threads). */
+    private static final class CappedProgress implements TransferListener {
+        private final TransferListener to;
+        private final long size;
+        private final AtomicLong reported = new AtomicLong();
+
+        CappedProgress(TransferListener to, long size) {
+            this.to = to;
+            this.size = size;
+        }
+
+        @Override
+        public void transferred(long bytes) {
+            long before = reported.getAndUpdate(r -> Math.min(size, r + Math.max(0, bytes)));
+            to.transferred(Math.min(size, before + Math.max(0, bytes)) - before);
+        }
+
+        long reported() {
+            return reported.get();
+        }
+    }
+
+    // ---------------------------------------------------------- single stores
+
+    /** Metadata of object {@code oid} in {@code store}, retrying transient failures. */
+    public ObjectInfo stat(Stores.Store store, Oid oid) throws TransferFailure {
+        Location loc = store(store, oid);
+        try {
+            return statWithRetries(oid, loc);
+        } catch (StorageException e) {
+            throw TransferFailure.of(e);
+        }
+    }
+
+    /**
+     * Reads object {@code oid} from {@code store} through a hasher, keeping nothing.
+     *
+     * @throws TransferFailure {@code CORRUPT} when it is not the object its oid names
+     */
+    public void checkContent(Stores.Store store, Oid oid, long size) throws TransferFailure {
+        try (VerifyingSink sink = VerifyingSink.discarding(size, oid.hex())) {
+            fetchVerified(oid, size, store(store, oid), sink, TransferListener.NONE);
+        }
+    }
+
+    /**
+     * Downloads {@code oid} from the first of {@code sources} that gives it intact (as a download
+     * does), into a verified file under git-lfs's temp folder that is the caller's to delete.
+     */
+    public Path fetch(List<Stores.Store> sources, Oid oid, long size, TransferListener progress) throws TransferFailure {
+        Path tmpDir = repository().lfsTmpDir();
+        VerifyingSink tmp;
+        try {
+            Files.createDirectories(tmpDir);
+            tmp = TempNames.create(tmpDir, oid, size);
+        } catch (IOException e) {
+            throw new TransferFailure(ErrorCode.INTERNAL, "cannot create a temp file in " + tmpDir + ": " + describe(e), false, e);
+        }
+        try (VerifyingSink sink = tmp) {
+            fetchFromStores(sources, oid, size, sink, progress);
+            return sink.handOver();
+        } catch (IOException e) {
+            throw new TransferFailure(ErrorCode.INSUFFICIENT_STORAGE, "cannot write " + tmp.file() + ": " + describe(e), false, e);
         }
     }
 

@@ -19,6 +19,10 @@ import java.util.Properties;
         subcommands = {
                 AgentCommand.class,
                 InstallCommand.class,
+                StoreCommand.class,
+                StoresCommands.Copy.class,
+                StoresCommands.Whereis.class,
+                StoresCommands.Fsck.class,
                 UninstallCommand.class,
                 CloneCommand.class,
                 RemoteCommands.Track.class,

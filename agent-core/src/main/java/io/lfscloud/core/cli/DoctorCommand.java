@@ -175,8 +175,19 @@ final class DoctorCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------- the store
 
+    private static Optional<String> firstNamedStore(Repository repo) {
+        try {
+            return repo.stores().readOrder().stream().findFirst().map(io.lfscloud.core.store.Stores.Store::url);
+        } catch (StorageException e) {
+            return Optional.empty();
+        }
+    }
+
     private void store(Repository repo) {
         Optional<String> setting = repo.setting("lfs-cloud.store");
+        if (setting.isEmpty() || setting.get().isBlank()) { // named stores: the one reads try first ('fsck' checks all)
+            setting = firstNamedStore(repo);
+        }
         if (setting.isEmpty() || setting.get().isBlank()) {
             warn("store", "no lfs-cloud.store: only files tracked in place can move",
                     "git lfs-cloud install --store URL [--shared]");

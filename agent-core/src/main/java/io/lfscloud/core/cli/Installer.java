@@ -129,6 +129,11 @@ final class Installer {
      * @return the store's root URL, as it is to be written
      */
     static String checkStore(Path dir, String url, boolean create, boolean probe) {
+        return checkStore(dir, url, create, probe, false);
+    }
+
+    /** As {@link #checkStore(Path, String, boolean, boolean)}; a {@code readOnly} store may be {@code https:}, a folder need only be readable. */
+    static String checkStore(Path dir, String url, boolean create, boolean probe, boolean readOnly) {
         if (url.strip().equals(io.lfscloud.core.agent.Transfers.LFS_STORE)) {
             return url.strip(); // the repository's own Git LFS server, found by the agent for each remote
         }
@@ -140,14 +145,14 @@ final class Installer {
         }
         URI root = layout.root();
         String scheme = root.getScheme() == null ? "" : root.getScheme().toLowerCase(java.util.Locale.ROOT);
-        if (scheme.equals("http") || scheme.equals("https")) {
+        if (!readOnly && (scheme.equals("http") || scheme.equals("https"))) {
             throw new CliException(root + " cannot be the default store: " + scheme + ": stores are read-only (they serve"
                     + " files tracked in place); give a store that can be written, such as file:// or s3://", Cli.USAGE, null);
         }
         try (BackendRegistry registry = BackendRegistry.load(settingInRepository("lfs-cloud.pluginPath"))) {
             registry.providerFor(root);
             if (scheme.equals("file")) {
-                checkFolder(Path.of(root), create);
+                checkFolder(Path.of(root), create, readOnly);
             } else if (probe && !scheme.startsWith("lfs+")) { // a Git LFS server has no object to probe with
                 StorageBackend backend = registry.backendFor(root, userConfig(dir));
                 try {
@@ -165,7 +170,7 @@ final class Installer {
         return root.toString();
     }
 
-    private static void checkFolder(Path folder, boolean create) {
+    private static void checkFolder(Path folder, boolean create, boolean readOnly) {
         if (!Files.exists(folder)) {
             if (!create) {
                 throw new CliException("the store folder " + folder + " does not exist (an unmounted share?); create it,"
@@ -180,7 +185,7 @@ final class Installer {
         if (!Files.isDirectory(folder)) {
             throw new CliException("the store " + folder + " is not a folder", Cli.FAILURE, null);
         }
-        if (!Files.isWritable(folder)) {
+        if (!readOnly && !Files.isWritable(folder)) {
             throw new CliException("the store folder " + folder + " is not writable by you", Cli.FAILURE, null);
         }
     }
@@ -204,23 +209,34 @@ final class Installer {
     static String setStore(Path dir, boolean global, boolean shared, String value) {
         if (shared) {
             Path top = topLevel(dir);
-            Path file = top.resolve(Repository.SHARED_CONFIG);
-            try {
-                // git config writes through links: .lfs-meta and its config must be real (a clone's may be anything)
-                SafeFiles.checkFolders(top, Repository.SHARED_CONFIG);
-                BasicFileAttributes a = SafeFiles.attributes(file);
-                if (a != null && !a.isRegularFile()) {
-                    throw new IOException(Repository.SHARED_CONFIG + " is not a regular file (a symbolic link?); refusing to write it");
-                }
-                Files.createDirectories(file.getParent());
-            } catch (IOException e) {
-                throw new CliException("cannot write " + Repository.SHARED_CONFIG + ": " + e.getMessage());
-            }
+            Path file = prepareSharedConfig(top);
             setConfig(top, "--file=" + file, "lfs-cloud.store", value);
             return "default store " + value + " written to " + Repository.SHARED_CONFIG + " (commit it)";
         }
         setConfig(dir, global ? "--global" : "--local", "lfs-cloud.store", value);
         return "default store " + value;
+    }
+
+    /** The committed {@code .lfs-meta/config} of the working tree {@code top}. */
+    static Path sharedConfigFile(Path top) {
+        return top.resolve(Repository.SHARED_CONFIG);
+    }
+
+    /** Makes sure {@code .lfs-meta/config} can be written by git config: real folders, a regular file or none. */
+    static Path prepareSharedConfig(Path top) {
+        Path file = sharedConfigFile(top);
+        try {
+            // git config writes through links: .lfs-meta and its config must be real (a clone's may be anything)
+            SafeFiles.checkFolders(top, Repository.SHARED_CONFIG);
+            BasicFileAttributes a = SafeFiles.attributes(file);
+            if (a != null && !a.isRegularFile()) {
+                throw new IOException(Repository.SHARED_CONFIG + " is not a regular file (a symbolic link?); refusing to write it");
+            }
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new CliException("cannot write " + Repository.SHARED_CONFIG + ": " + e.getMessage());
+        }
+        return file;
     }
 
     /**
@@ -269,7 +285,7 @@ final class Installer {
         return head.ok() && !head.out().isBlank() && index.ok() && index.out().isBlank();
     }
 
-    private static void setConfig(Path dir, String scope, String key, String value) {
+    static void setConfig(Path dir, String scope, String key, String value) {
         Git.Result r = git(dir, List.of("config", scope, "--replace-all", key, value));
         if (!r.ok()) {
             throw new CliException("cannot set " + key + ": " + r.firstErrorLine());

@@ -139,6 +139,17 @@ final class JsonOutput {
     record Check(String name, String status, String detail, String hint) {
     }
 
+    /** One store of {@code store list}: {@code origin} is "git config" or ".lfs-meta/config". */
+    record StoreEntry(String name, String url, boolean write, int priority, String origin) {
+    }
+
+    /** {@code git lfs-cloud store list --json}: the stores in read order; {@code copies} as set, or {@code null} (every writable store). */
+    record StoreList(int schemaVersion, String command, List<StoreEntry> stores, Integer copies) {
+        StoreList(List<StoreEntry> stores, Integer copies) {
+            this(SCHEMA_VERSION, "store list", stores, copies);
+        }
+    }
+
     /** {@code git lfs-cloud doctor --json}: {@code verdict} is ok, warn or fail. */
     record Doctor(int schemaVersion, String command, List<Check> checks, String verdict) {
         Doctor(List<Check> checks, String verdict) {

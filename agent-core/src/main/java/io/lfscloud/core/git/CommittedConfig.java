@@ -48,6 +48,8 @@ public final class CommittedConfig {
     /** What a repository may set without the user's trust (canonical key names, see {@link ConfigValues#normalize}). */
     public static final Set<String> SAFE_KEYS = Set.of(
             "lfs-cloud.store",
+            // named stores (core.store.Stores): URLs as lfs-cloud.store, their read order, and copies, bounded
+            "lfs-cloud.store.url", "lfs-cloud.store.write", "lfs-cloud.store.priority", "lfs-cloud.copies",
             "lfs-cloud.http.timeoutseconds",
             "lfs-cloud.s3.region",
             "lfs-cloud.s3.pathstyle",
@@ -194,6 +196,17 @@ public final class CommittedConfig {
     /** A setting as lfs-cloud may use it: safe keys always, the others only when trusted. */
     public Optional<String> get(String key) {
         return trusted || isSafe(key) ? values.get(key) : Optional.empty();
+    }
+
+    /** The keys {@link #get} gives a value for (canonical). */
+    public Set<String> keys() {
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        for (String k : values.keys()) {
+            if (trusted || isSafe(k)) {
+                keys.add(k);
+            }
+        }
+        return keys;
     }
 
     /** Whether there is a committed file at all. */

@@ -112,6 +112,23 @@ public final class Repository {
         return v.isPresent() ? v : shared.get(key);
     }
 
+    /** The keys of every setting {@link #setting} gives (canonical): the user's, then the committed file's. */
+    public java.util.Set<String> settingKeys() {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>(local.keys());
+        keys.addAll(shared.keys());
+        return keys;
+    }
+
+    /** Whether {@link #setting} takes {@code key} from the user's git config (else from the committed file, or nowhere). */
+    public boolean isUserSetting(String key) {
+        return local.get(key).isPresent();
+    }
+
+    /** The stores the settings name (see {@link io.lfscloud.core.store.Stores}). */
+    public io.lfscloud.core.store.Stores stores() throws StorageException {
+        return io.lfscloud.core.store.Stores.from(settingKeys(), this::setting);
+    }
+
     /** The committed settings file and what of it is withheld. */
     public CommittedConfig committed() {
         return shared;

@@ -56,6 +56,13 @@ class ReadmeCommandsTest {
                 problems.add("no command '" + name + "': " + code.strip());
                 continue;
             }
+            // a command's own subcommand ('store add'): its options are the subcommand's
+            String[] words = rest.strip().split("\\s+", 2);
+            if (sub.getSubcommands().containsKey(words[0])) {
+                sub = sub.getSubcommands().get(words[0]);
+                name = name + " " + words[0];
+                rest = words.length > 1 ? words[1] : "";
+            }
             CommandSpec spec = sub.getCommandSpec();
             Matcher o = OPTION.matcher(rest);
             while (o.find()) {
@@ -91,6 +98,9 @@ class ReadmeCommandsTest {
         assertEquals(List.of("no command 'gc': git lfs-cloud gc --prune"), check(cli, "git lfs-cloud gc --prune"));
         assertEquals(List.of("'status' has no option --deep: git lfs-cloud status --deep"),
                 check(cli, "git lfs-cloud status --deep"));
+        assertEquals(List.of(), check(cli, "git lfs-cloud store add nas file:///srv/lfs --read-only --priority 5"));
+        assertEquals(List.of("'store remove' has no option --priority: git lfs-cloud store remove nas --priority 1"),
+                check(cli, "git lfs-cloud store remove nas --priority 1"));
         assertEquals(3, codeIn(List.of("run `git lfs-cloud x` and `y`", "```sh", "git lfs-cloud z", "```", "`")).size());
     }
 }

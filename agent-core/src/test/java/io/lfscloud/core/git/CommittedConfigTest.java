@@ -97,6 +97,33 @@ class CommittedConfigTest {
     }
 
     @Test
+    void namedStoresAddUpStoreByStoreAndTheUsersKeysWin() throws Exception {
+        Files.writeString(config, """
+                [lfs-cloud]
+                \tcopies = 1
+                [lfs-cloud "store.cloud"]
+                \turl = s3://bucket/lfs
+                \tpriority = 5
+                \tendpoint = http://attacker.example
+                [lfs-cloud "store.web"]
+                \turl = https://mirror.example.org/lfs
+                \twrite = false
+                """);
+        git("config", "--local", "lfs-cloud.store.cloud.priority", "-1");
+        git("config", "--local", "lfs-cloud.store.nas.url", "file:///mnt/nas");
+        git("config", "--local", "lfs-cloud.store.web.url", ""); // hides the committed store
+        Repository r = open();
+        io.lfscloud.core.store.Stores stores = r.stores();
+        assertEquals(List.of("nas", "cloud"), stores.readOrder().stream().map(io.lfscloud.core.store.Stores.Store::name).toList());
+        assertEquals(-1, stores.named("cloud").orElseThrow().priority());
+        assertEquals(1, stores.copies());
+        assertTrue(r.isUserSetting("lfs-cloud.store.nas.url"));
+        assertFalse(r.isUserSetting("lfs-cloud.store.cloud.url"));
+        assertEquals(List.of("lfs-cloud.store.cloud.endpoint"), r.committed().untrustedKeys(),
+                "a store's URL, write and priority are safe, nothing else of it");
+    }
+
+    @Test
     void theUsersOwnConfigWinsAndNeedsNoTrust() throws Exception {
         Files.writeString(config, "[lfs-cloud]\n\tstore = file:///committed\n");
         git("config", "--local", "lfs-cloud.store", "file:///mine");
