@@ -117,7 +117,7 @@ public final class FakeGcs implements AutoCloseable {
         }
     }
 
-    private record Rule(String method, String pathPart, AtomicInteger skip, AtomicInteger times, Fault fault) {
+    private record Rule(String method, String pathPart, AtomicInteger skip, AtomicInteger times, Fault fault, Runnable action) {
     }
 
     /** Thrown by a handler to drop its connection without an answer. */
@@ -196,7 +196,15 @@ public final class FakeGcs implements AutoCloseable {
      * ({@code null}: any) and whose path contains {@code pathPart} are answered with {@code fault}.
      */
     public synchronized void inject(String method, String pathPart, int skip, int times, Fault fault) {
-        rules.add(new Rule(method, pathPart, new AtomicInteger(skip), new AtomicInteger(times), fault));
+        rules.add(new Rule(method, pathPart, new AtomicInteger(skip), new AtomicInteger(times), fault, null));
+    }
+
+    /**
+     * Runs {@code action} (another writer, say) just before the request after the first {@code skip}
+     * whose method is {@code method} and whose path contains {@code pathPart} is handled; once.
+     */
+    public synchronized void before(String method, String pathPart, int skip, Runnable action) {
+        rules.add(new Rule(method, pathPart, new AtomicInteger(skip), new AtomicInteger(1), null, action));
     }
 
     /** Forgets every injected fault. */
@@ -340,6 +348,9 @@ public final class FakeGcs implements AutoCloseable {
             log.add(method + " " + rawPath + (rawQuery == null ? "" : "?" + rawQuery));
             fault = faultFor(method, rawPath);
         }
+        for (Runnable action : actionsFor(method, rawPath)) {
+            action.run();
+        }
         if (fault == Fault.DROP && !isMediaRead(method, rawPath, rawQuery)) {
             byte[] some = new byte[8192];
             long half = x.getRequestHeaders().getFirst("Content-Length") == null ? 0
@@ -388,8 +399,22 @@ public final class FakeGcs implements AutoCloseable {
         return method.equals("GET") && (rawPath.startsWith("/download/") || rawQuery != null && rawQuery.contains("alt=media"));
     }
 
+    private synchronized List<Runnable> actionsFor(String method, String rawPath) {
+        List<Runnable> due = new ArrayList<>();
+        for (Rule r : rules) {
+            if (r.action() != null && (r.method() == null || r.method().equals(method)) && rawPath.contains(r.pathPart())
+                    && r.skip().getAndDecrement() <= 0 && r.times().getAndDecrement() > 0) {
+                due.add(r.action());
+            }
+        }
+        return due;
+    }
+
     private Fault faultFor(String method, String rawPath) {
         for (Rule r : rules) {
+            if (r.action() != null) {
+                continue;
+            }
             if ((r.method() == null || r.method().equals(method)) && rawPath.contains(r.pathPart())) {
                 if (r.skip().getAndDecrement() > 0) {
                     continue;
