@@ -192,6 +192,16 @@ public final class FakeGcs implements AutoCloseable {
     }
 
     /**
+     * A bearer token for {@code email}, as the token endpoint would issue it, for clients that
+     * cannot sign a JWT ({@code curl} in benchmarks).
+     */
+    public String issueToken(String email) {
+        String token = "ya29.fake-" + ids.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
+        tokens.put(token, email);
+        return token;
+    }
+
+    /**
      * The {@code times} requests after the first {@code skip} whose method is {@code method}
      * ({@code null}: any) and whose path contains {@code pathPart} are answered with {@code fault}.
      */
