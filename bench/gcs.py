@@ -18,7 +18,7 @@ jdk = os.environ.get("LFS_CLOUD_JDK") or subprocess.run(["bash", "-c", "source '
 java = os.path.join(jdk, "bin", "java")
 
 work = tempfile.mkdtemp(prefix="lfs-cloud-gcs-bench.")
-server = subprocess.Popen([java, "-Xmx%dm" % (3 * size_mb + 512), "-cp", os.path.join(here, "..", "backend-testkit", "target", "classes"),
+server = subprocess.Popen([java, "-Xmx%dm" % (5 * size_mb + 512), "-cp", os.path.join(here, "..", "backend-testkit", "target", "classes"),
                            os.path.join(here, "FakeGcsServer.java"), work], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 endpoint, key, token = server.stdout.readline().split()
 repo = os.path.join(work, "repo")
