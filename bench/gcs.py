@@ -37,7 +37,7 @@ auth = "Authorization: Bearer " + token
 
 def curl(*args):
     start = time.perf_counter()
-    subprocess.run(["curl", "-sf", "-H", auth] + list(args), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["curl", "-sSf", "-H", auth] + list(args), check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 def agent_run(op):

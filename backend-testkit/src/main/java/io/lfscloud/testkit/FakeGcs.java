@@ -106,7 +106,7 @@ public final class FakeGcs implements AutoCloseable {
         final String name;
         final Map<String, Object> metadata;
         final Map<String, String> query;
-        final ByteArrayOutputStream received;
+        ByteArrayOutputStream received;
         Obj result;
 
         Session(String bucket, String name, Map<String, Object> metadata, Map<String, String> query, long expected) {
@@ -493,6 +493,7 @@ public final class FakeGcs implements AutoCloseable {
         }
         List<String> seg = segments(rawPath, download ? "/download/storage/v1/b/" : "/storage/v1/b/");
         String bucketName = seg.get(0);
+        Obj media;
         synchronized (this) {
             Bucket b = buckets.get(bucketName);
             if (caller == null && !(b != null && b.publicRead && method.equals("GET"))) {
@@ -539,8 +540,9 @@ public final class FakeGcs implements AutoCloseable {
             if (!download && !"media".equals(q.get("alt"))) {
                 return Answer.json(200, resource(bucketName, name, o));
             }
-            return media(x, o, dropMedia);
+            media = o;
         }
+        return media(x, media, dropMedia); // outside the lock: other requests go on while the bytes flow
     }
 
     private static Answer preconditions(Map<String, String> q, Obj o, boolean read) {
@@ -598,7 +600,9 @@ public final class FakeGcs implements AutoCloseable {
             out.flush();
             throw new Dropped();
         }
-        out.write(d, (int) from, (int) length);
+        for (long at = from; at <= to; at += 1 << 20) {
+            out.write(d, (int) at, (int) Math.min(1 << 20, to + 1 - at));
+        }
         return null;
     }
 
@@ -751,6 +755,7 @@ public final class FakeGcs implements AutoCloseable {
             synchronized (this) {
                 s.result = live(buckets.get(s.bucket), s.name);
             }
+            s.received = new ByteArrayOutputStream(); // the object holds the bytes now
         } else {
             sessions.remove(findId(s));
         }
