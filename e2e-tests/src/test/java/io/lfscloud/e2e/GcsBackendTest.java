@@ -114,6 +114,13 @@ class GcsBackendTest {
         sb.git(clone, "lfs", "fetch", "--all", "origin").ok();
         assertEquals(v1, Sandbox.sha256(Sandbox.objectPath(objects, v1)));
 
+        // doctor names where the credentials come from, never what they are, and the store answers
+        Sandbox.Result doctor = sb.run(clone, "git", "lfs-cloud", "doctor");
+        assertTrue(doctor.out().lines().anyMatch(l -> l.startsWith("ok    credentials")
+                && l.contains("found (not shown): GOOGLE_APPLICATION_CREDENTIALS")), doctor.out());
+        assertTrue(doctor.out().lines().anyMatch(l -> l.startsWith("ok    store answers")), doctor.out());
+        assertFalse(doctor.all().contains("PRIVATE KEY"), doctor.all());
+
         // pushing again sends nothing: every object is there with its size
         int uploads = (int) gcs.requests().stream().filter(r -> r.startsWith("POST /upload/")).count();
         sb.run(p.work(), "git", "lfs", "push", "--all", "origin").ok();
@@ -180,6 +187,9 @@ class GcsBackendTest {
         Sandbox.Result none = sb.run(p.work(), Map.of("GOOGLE_APPLICATION_CREDENTIALS", ""), "git", "push", "origin", "main");
         assertEquals(1, none.exitCode(), none.all());
         assertTrue(none.all().contains("no Google Cloud credentials found: set GOOGLE_APPLICATION_CREDENTIALS"), none.all());
+        Sandbox.Result doctor = sb.run(p.work(), Map.of("GOOGLE_APPLICATION_CREDENTIALS", ""), "git", "lfs-cloud", "doctor");
+        assertTrue(doctor.out().lines().anyMatch(l -> l.startsWith("warn  credentials")
+                && l.contains("no Google Cloud credentials")), doctor.out());
 
         // a key Google does not know: access denied, naming where it came from and nothing of it
         Path wrong = gcs.serviceAccount(Files.createDirectories(tmp.resolve("wrong-keys")), "stranger@fake-project.iam.gserviceaccount.com",

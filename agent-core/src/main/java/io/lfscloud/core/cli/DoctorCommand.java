@@ -216,6 +216,10 @@ final class DoctorCommand implements Callable<Integer> {
             azureCredentials();
             return;
         }
+        if (scheme.equals("gs")) {
+            gcsCredentials();
+            return;
+        }
         if (!scheme.equals("s3")) {
             ok("credentials", "none needed for " + scheme + ": stores");
             return;
@@ -245,6 +249,30 @@ final class DoctorCommand implements Callable<Integer> {
         if (found.isEmpty()) {
             warn("credentials", "no AWS credentials in the environment or ~/.aws (an instance role may still give them;"
                     + " the next check tells)", "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE");
+        } else {
+            ok("credentials", "found (not shown): " + String.join(", ", found));
+        }
+    }
+
+    /** The GCS plugin's Application Default Credentials, in the order it tries them (by name only). */
+    private void gcsCredentials() {
+        List<String> found = new ArrayList<>();
+        if (set("GOOGLE_APPLICATION_CREDENTIALS")) {
+            found.add("GOOGLE_APPLICATION_CREDENTIALS");
+        }
+        Path gcloud = set("CLOUDSDK_CONFIG") ? Path.of(System.getenv("CLOUDSDK_CONFIG"))
+                : Path.of(System.getProperty("user.home"), ".config", "gcloud");
+        if (Files.isRegularFile(gcloud.resolve("application_default_credentials.json"))) {
+            found.add("gcloud's application default credentials");
+        }
+        if (set("GCE_METADATA_HOST")) {
+            found.add("the metadata server (GCE_METADATA_HOST)");
+        }
+        if (found.isEmpty()) {
+            warn("credentials", "no Google Cloud credentials in GOOGLE_APPLICATION_CREDENTIALS or gcloud's folder (on"
+                    + " Google Cloud the metadata server gives them; public buckets need lfs-cloud.gcs.anonymous)",
+                    "set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or run 'gcloud auth"
+                    + " application-default login'");
         } else {
             ok("credentials", "found (not shown): " + String.join(", ", found));
         }
