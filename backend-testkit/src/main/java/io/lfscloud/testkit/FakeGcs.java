@@ -86,7 +86,7 @@ public final class FakeGcs implements AutoCloseable {
     private static final int QUANTUM = 256 * 1024;
 
     private record Obj(byte[] data, long generation, long metageneration, String contentType, Instant updated,
-                       Map<String, String> metadata) {
+                       Map<String, String> metadata, String md5, String crc32c) {
     }
 
     private static final class Bucket {
@@ -106,10 +106,11 @@ public final class FakeGcs implements AutoCloseable {
         final String name;
         final Map<String, Object> metadata;
         final Map<String, String> query;
-        final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        ByteArrayOutputStream received;
         Obj result;
 
-        Session(String bucket, String name, Map<String, Object> metadata, Map<String, String> query) {
+        Session(String bucket, String name, Map<String, Object> metadata, Map<String, String> query, long expected) {
+            this.received = new ByteArrayOutputStream(expected > 0 && expected < Integer.MAX_VALUE - 16 ? (int) expected : 32);
             this.bucket = bucket;
             this.name = name;
             this.metadata = metadata;
@@ -117,7 +118,7 @@ public final class FakeGcs implements AutoCloseable {
         }
     }
 
-    private record Rule(String method, String pathPart, AtomicInteger skip, AtomicInteger times, Fault fault) {
+    private record Rule(String method, String pathPart, AtomicInteger skip, AtomicInteger times, Fault fault, Runnable action) {
     }
 
     /** Thrown by a handler to drop its connection without an answer. */
@@ -192,11 +193,29 @@ public final class FakeGcs implements AutoCloseable {
     }
 
     /**
+     * A bearer token for {@code email}, as the token endpoint would issue it, for clients that
+     * cannot sign a JWT ({@code curl} in benchmarks).
+     */
+    public String issueToken(String email) {
+        String token = "ya29.fake-" + ids.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
+        tokens.put(token, email);
+        return token;
+    }
+
+    /**
      * The {@code times} requests after the first {@code skip} whose method is {@code method}
      * ({@code null}: any) and whose path contains {@code pathPart} are answered with {@code fault}.
      */
     public synchronized void inject(String method, String pathPart, int skip, int times, Fault fault) {
-        rules.add(new Rule(method, pathPart, new AtomicInteger(skip), new AtomicInteger(times), fault));
+        rules.add(new Rule(method, pathPart, new AtomicInteger(skip), new AtomicInteger(times), fault, null));
+    }
+
+    /**
+     * Runs {@code action} (another writer, say) just before the request after the first {@code skip}
+     * whose method is {@code method} and whose path contains {@code pathPart} is handled; once.
+     */
+    public synchronized void before(String method, String pathPart, int skip, Runnable action) {
+        rules.add(new Rule(method, pathPart, new AtomicInteger(skip), new AtomicInteger(1), null, action));
     }
 
     /** Forgets every injected fault. */
@@ -242,8 +261,13 @@ public final class FakeGcs implements AutoCloseable {
     // ------------------------------------------------------------------ model
 
     private Obj store(Bucket b, String name, byte[] content, String contentType, Map<String, String> metadata) {
+        return store(b, name, content, contentType, metadata, md5(content), crc32c(content));
+    }
+
+    private Obj store(Bucket b, String name, byte[] content, String contentType, Map<String, String> metadata, String md5,
+                      String crc32c) {
         Obj o = new Obj(content, generations.incrementAndGet(), 1, contentType == null ? "application/octet-stream" : contentType,
-                Instant.now(), metadata);
+                Instant.now(), metadata, md5, crc32c);
         TreeMap<Long, Obj> versions = b.objects.computeIfAbsent(name, k -> new TreeMap<>());
         if (!b.versioned) {
             versions.clear();
@@ -295,8 +319,8 @@ public final class FakeGcs implements AutoCloseable {
         m.put("contentType", o.contentType());
         m.put("storageClass", "STANDARD");
         m.put("size", Long.toString(o.data().length));
-        m.put("md5Hash", md5(o.data()));
-        m.put("crc32c", crc32c(o.data()));
+        m.put("md5Hash", o.md5());
+        m.put("crc32c", o.crc32c());
         m.put("etag", etag(o));
         m.put("timeCreated", o.updated().toString());
         m.put("updated", o.updated().toString());
@@ -340,6 +364,9 @@ public final class FakeGcs implements AutoCloseable {
             log.add(method + " " + rawPath + (rawQuery == null ? "" : "?" + rawQuery));
             fault = faultFor(method, rawPath);
         }
+        for (Runnable action : actionsFor(method, rawPath)) {
+            action.run();
+        }
         if (fault == Fault.DROP && !isMediaRead(method, rawPath, rawQuery)) {
             byte[] some = new byte[8192];
             long half = x.getRequestHeaders().getFirst("Content-Length") == null ? 0
@@ -355,7 +382,9 @@ public final class FakeGcs implements AutoCloseable {
             throw new Dropped(); // the server closes the connection of a handler that throws
         }
         try (x) {
-            byte[] body = x.getRequestBody().readAllBytes();
+            String length = x.getRequestHeaders().getFirst("Content-Length");
+            byte[] body = length != null && Long.parseLong(length) < Integer.MAX_VALUE - 16
+                    ? x.getRequestBody().readNBytes(Integer.parseInt(length)) : x.getRequestBody().readAllBytes();
             if ("gzip".equalsIgnoreCase(x.getRequestHeaders().getFirst("Content-Encoding"))) {
                 body = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body)).readAllBytes();
             }
@@ -388,8 +417,22 @@ public final class FakeGcs implements AutoCloseable {
         return method.equals("GET") && (rawPath.startsWith("/download/") || rawQuery != null && rawQuery.contains("alt=media"));
     }
 
+    private synchronized List<Runnable> actionsFor(String method, String rawPath) {
+        List<Runnable> due = new ArrayList<>();
+        for (Rule r : rules) {
+            if (r.action() != null && (r.method() == null || r.method().equals(method)) && rawPath.contains(r.pathPart())
+                    && r.skip().getAndDecrement() <= 0 && r.times().getAndDecrement() > 0) {
+                due.add(r.action());
+            }
+        }
+        return due;
+    }
+
     private Fault faultFor(String method, String rawPath) {
         for (Rule r : rules) {
+            if (r.action() != null) {
+                continue;
+            }
             if ((r.method() == null || r.method().equals(method)) && rawPath.contains(r.pathPart())) {
                 if (r.skip().getAndDecrement() > 0) {
                     continue;
@@ -450,6 +493,7 @@ public final class FakeGcs implements AutoCloseable {
         }
         List<String> seg = segments(rawPath, download ? "/download/storage/v1/b/" : "/storage/v1/b/");
         String bucketName = seg.get(0);
+        Obj media;
         synchronized (this) {
             Bucket b = buckets.get(bucketName);
             if (caller == null && !(b != null && b.publicRead && method.equals("GET"))) {
@@ -496,8 +540,9 @@ public final class FakeGcs implements AutoCloseable {
             if (!download && !"media".equals(q.get("alt"))) {
                 return Answer.json(200, resource(bucketName, name, o));
             }
-            return media(x, o, dropMedia);
+            media = o;
         }
+        return media(x, media, dropMedia); // outside the lock: other requests go on while the bytes flow
     }
 
     private static Answer preconditions(Map<String, String> q, Obj o, boolean read) {
@@ -545,8 +590,8 @@ public final class FakeGcs implements AutoCloseable {
         x.getResponseHeaders().set("x-goog-generation", Long.toString(o.generation()));
         x.getResponseHeaders().set("x-goog-metageneration", Long.toString(o.metageneration()));
         x.getResponseHeaders().set("x-goog-stored-content-length", Integer.toString(d.length));
-        x.getResponseHeaders().add("x-goog-hash", "crc32c=" + crc32c(d));
-        x.getResponseHeaders().add("x-goog-hash", "md5=" + md5(d));
+        x.getResponseHeaders().add("x-goog-hash", "crc32c=" + o.crc32c());
+        x.getResponseHeaders().add("x-goog-hash", "md5=" + o.md5());
         long length = to - from + 1;
         x.sendResponseHeaders(status, length == 0 ? -1 : length);
         OutputStream out = x.getResponseBody();
@@ -555,7 +600,9 @@ public final class FakeGcs implements AutoCloseable {
             out.flush();
             throw new Dropped();
         }
-        out.write(d, (int) from, (int) length);
+        for (long at = from; at <= to; at += 1 << 20) {
+            out.write(d, (int) at, (int) Math.min(1 << 20, to + 1 - at));
+        }
         return null;
     }
 
@@ -637,7 +684,8 @@ public final class FakeGcs implements AutoCloseable {
                 }
             }
             String id = "session-" + ids.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
-            sessions.put(id, new Session(bucket, name, meta, q));
+            String expected = x.getRequestHeaders().getFirst("X-Upload-Content-Length");
+            sessions.put(id, new Session(bucket, name, meta, q, expected == null ? -1 : Long.parseLong(expected.strip())));
             String location = endpoint() + "/upload/storage/v1/b/" + bucket + "/o?uploadType=resumable&name="
                     + encode(name) + "&upload_id=" + id;
             return new Answer(200, Map.of("Location", location, "Content-Length", "0"), new byte[0]);
@@ -707,6 +755,7 @@ public final class FakeGcs implements AutoCloseable {
             synchronized (this) {
                 s.result = live(buckets.get(s.bucket), s.name);
             }
+            s.received = new ByteArrayOutputStream(); // the object holds the bytes now
         } else {
             sessions.remove(findId(s));
         }
@@ -722,15 +771,15 @@ public final class FakeGcs implements AutoCloseable {
         if (name == null || name.isEmpty()) {
             return Answer.error(400, "required", "Required object name");
         }
-        Object md5 = meta.get("md5Hash");
-        if (md5 != null && !md5.equals(md5(data))) {
-            return Answer.error(400, "invalid", "Provided MD5 hash \"" + md5 + "\" doesn't match calculated MD5 hash \""
-                    + md5(data) + "\".");
+        String md5 = md5(data);
+        String crc = crc32c(data);
+        if (meta.get("md5Hash") != null && !meta.get("md5Hash").equals(md5)) {
+            return Answer.error(400, "invalid", "Provided MD5 hash \"" + meta.get("md5Hash") + "\" doesn't match calculated MD5 hash \""
+                    + md5 + "\".");
         }
-        Object crc = meta.get("crc32c");
-        if (crc != null && !crc.equals(crc32c(data))) {
-            return Answer.error(400, "invalid", "Provided CRC32C \"" + crc + "\" doesn't match calculated CRC32C \""
-                    + crc32c(data) + "\".");
+        if (meta.get("crc32c") != null && !meta.get("crc32c").equals(crc)) {
+            return Answer.error(400, "invalid", "Provided CRC32C \"" + meta.get("crc32c") + "\" doesn't match calculated CRC32C \""
+                    + crc + "\".");
         }
         Bucket b = buckets.get(bucket);
         if (b == null) {
@@ -744,7 +793,7 @@ public final class FakeGcs implements AutoCloseable {
         if (meta.get("metadata") instanceof Map<?, ?> m) {
             m.forEach((k, v) -> custom.put(String.valueOf(k), String.valueOf(v)));
         }
-        Obj o = store(b, name, data, contentType, custom);
+        Obj o = store(b, name, data, contentType, custom, md5, crc);
         return Answer.json(200, resource(bucket, name, o));
     }
 

@@ -227,6 +227,10 @@ final class DoctorCommand implements Callable<Integer> {
             azureCredentials();
             return;
         }
+        if (scheme.equals("gs")) {
+            gcsCredentials();
+            return;
+        }
         if (!scheme.equals("s3")) {
             ok("credentials", "none needed for " + scheme + ": stores");
             return;
@@ -265,6 +269,30 @@ final class DoctorCommand implements Callable<Integer> {
     private static String home() {
         String home = System.getenv("HOME");
         return home != null && !home.isBlank() ? home : System.getProperty("user.home");
+    }
+
+    /** The GCS plugin's Application Default Credentials, in the order it tries them (by name only). */
+    private void gcsCredentials() {
+        List<String> found = new ArrayList<>();
+        if (set("GOOGLE_APPLICATION_CREDENTIALS")) {
+            found.add("GOOGLE_APPLICATION_CREDENTIALS");
+        }
+        Path gcloud = set("CLOUDSDK_CONFIG") ? Path.of(System.getenv("CLOUDSDK_CONFIG"))
+                : Path.of(home(), ".config", "gcloud");
+        if (Files.isRegularFile(gcloud.resolve("application_default_credentials.json"))) {
+            found.add("gcloud's application default credentials");
+        }
+        if (set("GCE_METADATA_HOST")) {
+            found.add("the metadata server (GCE_METADATA_HOST)");
+        }
+        if (found.isEmpty()) {
+            warn("credentials", "no Google Cloud credentials in GOOGLE_APPLICATION_CREDENTIALS or gcloud's folder (on"
+                    + " Google Cloud the metadata server gives them; public buckets need lfs-cloud.gcs.anonymous)",
+                    "set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or run 'gcloud auth"
+                    + " application-default login'");
+        } else {
+            ok("credentials", "found (not shown): " + String.join(", ", found));
+        }
     }
 
     /** The Azure plugin's sources, in the order it tries them (by name only). */

@@ -60,7 +60,9 @@ public final class CommittedConfig {
             "lfs-cloud.s3.downloadconcurrency",
             "lfs-cloud.s3.timeoutseconds",
             "lfs-cloud.azure.timeoutseconds", "lfs-cloud.azure.blocksize", "lfs-cloud.azure.uploadconcurrency",
-            "lfs-cloud.azure.downloadpartsize", "lfs-cloud.azure.downloadconcurrency");
+            "lfs-cloud.azure.downloadpartsize", "lfs-cloud.azure.downloadconcurrency",
+            "lfs-cloud.gcs.timeoutseconds", "lfs-cloud.gcs.chunksize", "lfs-cloud.gcs.downloadpartsize",
+            "lfs-cloud.gcs.downloadconcurrency");
 
     /** How known keys are spelled in messages (git reports section and variable names in lower case). */
     private static final List<String> KNOWN_KEYS = List.of(
@@ -70,7 +72,9 @@ public final class CommittedConfig {
             "lfs-cloud.s3.uploadConcurrency", "lfs-cloud.s3.downloadPartSize", "lfs-cloud.s3.downloadConcurrency",
             "lfs-cloud.s3.timeoutSeconds", "lfs-cloud.azure.endpoint", "lfs-cloud.azure.timeoutSeconds",
             "lfs-cloud.azure.blockSize", "lfs-cloud.azure.uploadConcurrency", "lfs-cloud.azure.downloadPartSize",
-            "lfs-cloud.azure.downloadConcurrency");
+            "lfs-cloud.azure.downloadConcurrency", "lfs-cloud.gcs.endpoint", "lfs-cloud.gcs.anonymous",
+            "lfs-cloud.gcs.timeoutSeconds", "lfs-cloud.gcs.chunkSize", "lfs-cloud.gcs.downloadPartSize",
+            "lfs-cloud.gcs.downloadConcurrency");
 
     /** {@code key} as the documentation spells it, when it is a known key or a known key of one location. */
     public static String displayName(String key) {

@@ -20,6 +20,8 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -38,6 +40,8 @@ final class GcsBackend implements StorageBackend {
     private final GcsErrors errors;
     private final GcsReads reads;
     private final GcsUploads uploads;
+    /** Buckets seen to exist: a missing object there needs no second request to tell it from a missing bucket. */
+    private final Set<String> buckets = ConcurrentHashMap.newKeySet();
 
     GcsBackend(GcsSettings settings, RetryPolicy retry, Diagnostics diagnostics, Map<String, String> env, Path home) {
         this.clients = new GcsClients(settings, retry, diagnostics, env, home);
@@ -72,6 +76,9 @@ final class GcsBackend implements StorageBackend {
 
     /** Throws MISCONFIGURED, naming it, when {@code l}'s bucket does not exist. */
     void checkBucket(GcsLocation l) throws StorageException {
+        if (buckets.contains(l.bucket())) {
+            return;
+        }
         boolean missing;
         try {
             missing = clients.storage().get(l.bucket()) == null;
@@ -81,6 +88,7 @@ final class GcsBackend implements StorageBackend {
         if (missing) {
             throw new StorageException(Kind.MISCONFIGURED, "GCS bucket '" + l.bucket() + "' does not exist at " + clients.endpoint());
         }
+        buckets.add(l.bucket());
     }
 
     static ObjectInfo info(GcsLocation l, BlobInfo b) {

@@ -47,7 +47,9 @@ public final class GcsBackendProvider implements StorageBackendProvider {
 
     @Override
     public StorageBackend open(BackendContext context) throws StorageException {
+        // gcloud keeps its login under $HOME (as the Azure plugin reads its CLI's); Java's user.home ignores HOME
+        String home = System.getenv("HOME");
         return new GcsBackend(GcsSettings.from(context.config()), context.retry(), context.diagnostics(), System.getenv(),
-                Path.of(System.getProperty("user.home")));
+                Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home")));
     }
 }
