@@ -226,7 +226,7 @@ class FirstDayTest {
         assertTrue(version.get("version").asText().matches("\\d+\\.\\d+\\.\\d+.*"), version.toString());
 
         JsonNode backends = JSON.readTree(lfsCloud(p.work(), "backends", "--json").ok().out());
-        assertEquals(List.of("file", "lfs", "azure", "http", "s3"), backends.get("backends").valueStream().map(b -> b.get("name").asText()).toList());
+        assertEquals(List.of("file", "lfs", "azure", "gcs", "http", "s3"), backends.get("backends").valueStream().map(b -> b.get("name").asText()).toList());
         assertEquals(0, backends.get("broken").size());
 
         String statusText = lfsCloud(p.work(), "status", "--json").ok().out();
