@@ -353,7 +353,7 @@ final class LfsBackend implements StorageBackend {
     }
 
     /** The entry's action {@code name}, or {@code null} when it has none. */
-    private static Action action(Place p, Map<String, Object> entry, String name) throws StorageException {
+    private Action action(Place p, Map<String, Object> entry, String name) throws StorageException {
         if (!(entry.get("actions") instanceof Map<?, ?> actions) || !(actions.get(name) instanceof Map<?, ?> a)) {
             return null;
         }
@@ -373,6 +373,9 @@ final class LfsBackend implements StorageBackend {
             throw new StorageException(Kind.MISCONFIGURED, "the Git LFS server at " + p.endpoint() + " gave a " + name
                     + " action that is not an http(s) URL for " + shortOid(p.oid()));
         }
+        // the server chose this URL: held to the URL policy as a redirect is (no metadata or link-local hosts,
+        // no credentials in it, no https → http), before anything connects to it
+        config.checkRedirect(p.endpoint(), uri);
         Map<String, String> headers = new LinkedHashMap<>();
         if (a.get("header") instanceof Map<?, ?> h) {
             for (Map.Entry<?, ?> e : h.entrySet()) {

@@ -274,6 +274,35 @@ class LfsBackendTest {
     }
 
     @Test
+    void anActionLinkIsHeldToTheUrlPolicyBeforeAnythingConnectsToIt() throws Exception {
+        Content c = content(1000, 9);
+        List<String> checked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        BackendConfig policy = new BackendConfig() {
+            public java.util.Optional<String> get(String key) {
+                return java.util.Optional.empty();
+            }
+
+            public void checkRedirect(URI from, URI to) throws StorageException {
+                checked.add(to.getHost());
+                if ("169.254.169.254".equals(to.getHost())) {
+                    throw new StorageException(StorageException.Kind.ACCESS_DENIED, "a metadata address");
+                }
+            }
+        };
+        URI root = URI.create("lfs+" + server.endpoint() + "/");
+        try (StorageBackend b = new LfsBackendProvider().open(new BackendContext(root, "", policy, Diagnostics.NONE,
+                RetryPolicy.DEFAULT, new Helper("s3cret")))) {
+            assertTrue(b.write(object(c.oid()), c.file(), 1000, c.oid(), TransferListener.NONE));
+            server.answerNextBatch("{\"objects\":[{\"oid\":\"" + c.oid() + "\",\"size\":1000,\"actions\":{\"download\":"
+                    + "{\"href\":\"http://169.254.169.254/latest/meta-data/\"}}}]}");
+            StorageException e = assertThrows(StorageException.class,
+                    () -> b.read(object(c.oid()), 0, ObjectInfo.of(object(c.oid()), 1000)));
+            assertEquals(StorageException.Kind.ACCESS_DENIED, e.kind(), e.getMessage());
+            assertTrue(checked.contains("169.254.169.254"), "the server's link was checked: " + checked);
+        }
+    }
+
+    @Test
     void aContentThatIsNotItsOidIsNeverSent() throws Exception {
         Content c = content(1000, 6);
         Content other = content(1000, 7);
