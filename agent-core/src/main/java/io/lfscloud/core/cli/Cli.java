@@ -65,7 +65,7 @@ public final class Cli implements Runnable {
 
     /** Parses {@code args}, runs the command and returns the exit code. */
     public static int run(String[] args) {
-        CommandLine cl = new CommandLine(new Cli());
+        CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             int code = e instanceof CliException c ? c.exitCode() : FAILURE;
@@ -80,6 +80,25 @@ public final class Cli implements Runnable {
             return code;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The command model: every command takes {@code --help}; only {@code git-lfs-cloud} itself
+     * takes {@code --version} (picocli's standard options would give every subcommand a
+     * {@code -V} that prints nothing).
+     */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Cli());
+        java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(cl.getSubcommands().values());
+        while (!todo.isEmpty()) {
+            CommandLine sub = todo.pop();
+            CommandLine.Model.OptionSpec version = sub.getCommandSpec().findOption("--version");
+            if (version != null) {
+                sub.getCommandSpec().remove(version);
+            }
+            todo.addAll(sub.getSubcommands().values());
+        }
+        return cl;
     }
 
     /** The product version, from the build. */

@@ -43,14 +43,18 @@ final class ManPage {
         text("COMMAND --help");
         section("DESCRIPTION");
         text("lfs-cloud is a Git LFS custom transfer agent: it moves a repository's LFS objects to and from"
-                + " object stores chosen by URL (file://, s3://, https:// and the plugins installed), and tracks"
+                + " object stores chosen by URL (file://, s3://, gs://, az:// and Azure URLs, https://, the"
+                + " repository's own Git LFS server, and any other plugins installed), and tracks"
                 + " files that already live in a store in place. git-lfs runs it as its transfer agent;"
                 + " the commands below set it up and manage objects tracked in place.");
         options(root);
         section("COMMANDS");
-        for (CommandLine sub : visible(root)) {
+        java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(visible(root));
+        while (!todo.isEmpty()) {
+            CommandLine sub = todo.pop();
             CommandSpec spec = sub.getCommandSpec();
-            line(".SS " + quoted(spec.name() + synopsisTail(spec)));
+            visible(spec).reversed().forEach(todo::push); // a command's own commands ('server stop') follow it
+            line(".SS " + quoted(spec.qualifiedName().substring(root.name().length()).strip() + synopsisTail(spec)));
             for (String paragraph : spec.usageMessage().description()) {
                 text(paragraph);
                 line(".PP");
@@ -84,6 +88,16 @@ final class ManPage {
         line(".TP");
         line(".B LFS_CLOUD_PLUGIN_PATH");
         text("More folders of storage backend plugins, separated by colons; each must be an absolute path.");
+        line(".TP");
+        line(".B LFS_CLOUD_SERVER");
+        text("1 or 0: turns the warm transfer server on or off, over the lfs-cloud.server setting.");
+        line(".TP");
+        line(".B LFS_CLOUD_SERVER_DIR");
+        text("The folder where transfer servers listen (default: $XDG_RUNTIME_DIR/lfs-cloud, else"
+                + " /tmp/lfs-cloud-UID); it must be the user's own, mode 0700.");
+        line(".TP");
+        line(".B LFS_CLOUD_INIT_IN_JAVA");
+        text("Set to 1 to have the agent's JVM, not the launcher script, answer git-lfs's first protocol line.");
         section("SEE ALSO");
         text("git-lfs(1), git-lfs-config(5), and README.md in the product folder.");
     }
@@ -142,7 +156,8 @@ final class ManPage {
     }
 
     private void text(String s) {
-        for (String l : s.split("\n")) {
+        // picocli's format: %n is a line break and %% a percent sign in descriptions
+        for (String l : s.replace("%n", "\n").replace("%%", "%").split("\n")) {
             line(escape(l));
         }
     }

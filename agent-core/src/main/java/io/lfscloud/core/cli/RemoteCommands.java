@@ -139,12 +139,14 @@ final class RemoteCommands {
             }
             URI uri;
             try {
-                uri = new URI(url.strip());
+                // a local file or folder may be given as a plain absolute path, as --store takes one
+                uri = url.strip().startsWith("/") ? java.nio.file.Path.of(url.strip()).toUri() : new URI(url.strip());
                 if (uri.getScheme() == null) {
                     throw new URISyntaxException(url, "no scheme (https://, s3://, file://…)");
                 }
             } catch (URISyntaxException e) {
-                throw new CliException("--url is not a URL: " + e.getMessage(), Cli.USAGE, e);
+                throw new CliException("--url is not a URL: " + e.getMessage()
+                        + (url.chars().anyMatch(Character::isWhitespace) ? " (write a space as %20)" : ""), Cli.USAGE, e);
             }
             Repository repo = repository();
             if (recursive) {
@@ -270,7 +272,12 @@ final class RemoteCommands {
         } catch (IOException e) {
             throw new CliException("cannot read .lfs-meta: " + e.getMessage());
         }
-        return RemoteCheck.check(all, registry, repo.backendConfig(), deep);
+        List<RemoteCheck.Result> results = new ArrayList<>(RemoteCheck.check(all, registry, repo.backendConfig(), deep));
+        // in path order, as git lists files (records are read in oid order)
+        results.sort(java.util.Comparator.comparing((RemoteCheck.Result r) -> r.record().path(),
+                        java.util.Comparator.nullsLast(java.util.Comparator.<String>naturalOrder()))
+                .thenComparing(r -> r.record().url().toString()));
+        return results;
     }
 
     /** Whether git-lfs has {@code oid} in this clone. */

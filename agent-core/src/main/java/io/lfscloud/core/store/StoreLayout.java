@@ -33,7 +33,16 @@ public final class StoreLayout {
             }
         } catch (URISyntaxException | IllegalArgumentException e) {
             throw new StorageException(StorageException.Kind.MISCONFIGURED,
-                    "lfs-cloud.store is not a valid URL: '" + setting + "' (" + e.getMessage() + ")");
+                    "lfs-cloud.store is not a valid URL: '" + setting + "' (" + e.getMessage() + ")"
+                            + (s.chars().anyMatch(Character::isWhitespace)
+                            ? "; write a space as %20, or give a folder as a plain absolute path" : ""));
+        }
+        if ("file".equalsIgnoreCase(uri.getScheme()) && uri.getRawAuthority() != null) {
+            if (!"localhost".equalsIgnoreCase(uri.getRawAuthority())) {
+                throw new StorageException(StorageException.Kind.MISCONFIGURED, "lfs-cloud.store: a file: URL names a"
+                        + " local folder (file:///path), not a host: '" + io.lfscloud.core.Printable.escape(setting) + "'");
+            }
+            uri = URI.create("file://" + uri.getRawPath()); // file://localhost/x is file:///x, as git reads it
         }
         if (uri.getScheme() == null) {
             throw new StorageException(StorageException.Kind.MISCONFIGURED,

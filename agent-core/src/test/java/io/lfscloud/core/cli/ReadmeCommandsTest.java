@@ -78,7 +78,7 @@ class ReadmeCommandsTest {
     @Test
     void everyCommandAndOptionTheReadmeShowsExists() throws IOException {
         List<String> lines = Files.readAllLines(Path.of("..", "README.md"));
-        CommandLine cli = new CommandLine(new Cli());
+        CommandLine cli = Cli.commandLine();
         List<String> problems = new ArrayList<>();
         int seen = 0;
         for (String code : codeIn(lines)) {
@@ -93,7 +93,7 @@ class ReadmeCommandsTest {
 
     @Test
     void theCheckCatchesWhatDoesNotExist() {
-        CommandLine cli = new CommandLine(new Cli());
+        CommandLine cli = Cli.commandLine();
         assertEquals(List.of(), check(cli, "git lfs-cloud verify --deep --json | jq -r .places   # all of them"));
         assertEquals(List.of("no command 'gc': git lfs-cloud gc --prune"), check(cli, "git lfs-cloud gc --prune"));
         assertEquals(List.of("'status' has no option --deep: git lfs-cloud status --deep"),

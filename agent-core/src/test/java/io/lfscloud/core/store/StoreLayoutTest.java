@@ -37,6 +37,21 @@ class StoreLayoutTest {
     }
 
     @Test
+    void fileUrlsOfLocalhostAreLocalAndOfOtherHostsAreRefused() throws Exception {
+        assertEquals(URI.create("file:///srv/lfs/"), StoreLayout.parse("file://localhost/srv/lfs").root());
+        StorageException e = assertThrows(StorageException.class, () -> StoreLayout.parse("file://fileserver/srv/lfs"));
+        assertTrue(e.getMessage().contains("not a host"), e.getMessage());
+    }
+
+    @Test
+    void aSpaceInAUrlIsExplained() {
+        StorageException e = assertThrows(StorageException.class, () -> StoreLayout.parse("file:///srv/shared store"));
+        assertTrue(e.getMessage().contains("write a space as %20, or give a folder as a plain absolute path"), e.getMessage());
+        assertFalse(assertThrows(StorageException.class, () -> StoreLayout.parse("file:///srv/[lfs]")).getMessage()
+                .contains("%20"), "the hint is only for spaces");
+    }
+
+    @Test
     void onlyRealOidsMakeObjectUrls() throws Exception {
         StoreLayout layout = StoreLayout.parse("file:///srv/lfs");
         assertThrows(IllegalArgumentException.class, () -> layout.objectUri(Oid.parse("../../etc/passwd")));

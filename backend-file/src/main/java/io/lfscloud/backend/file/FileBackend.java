@@ -40,6 +40,10 @@ import java.util.regex.Pattern;
  * object already present with the right size is compared with the file pushed and rewritten
  * when they differ (a folder store is read cheaply), so pushing again repairs a corrupt copy.
  *
+ * <p>The store's root folder must exist: a write never creates it (a missing root is an
+ * unmounted share or a typo, and objects written into a new folder are lost to every other
+ * clone); {@code install --create} makes it.
+ *
  * <p><b>Permissions</b> follow the umask, widened for a shared store by its root folder:
  * folders made below the root take the root's group and other permission bits and its
  * setgid bit (so they keep the root's group), and objects get read permission for the
@@ -171,6 +175,13 @@ final class FileBackend implements StorageBackend {
         Path dir = target.getParent();
         try {
             Path root = layoutRoot(target);
+            if (root != null && !Files.isDirectory(root)) {
+                // the store's own folder is never made here: a missing one is an unmounted share or a
+                // typo, and objects written into a new folder would be lost to every other clone
+                throw new StorageException(Kind.MISCONFIGURED, "the store folder " + root + " does not exist"
+                        + " (an unmounted share, or a typo in the store URL?): create it, or run"
+                        + " 'git lfs-cloud install --store <url> --create'");
+            }
             List<Path> made = createFolders(dir);
             int share = root == null ? 0 : modeOf(root) & (SETGID | 077);
             for (Path folder : made) {

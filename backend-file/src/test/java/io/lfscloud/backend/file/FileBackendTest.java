@@ -63,6 +63,23 @@ class FileBackendTest {
     }
 
     @Test
+    void aMissingStoreFolderIsNeverCreatedByAWrite() throws Exception {
+        byte[] content = "pushed into an unmounted share".getBytes();
+        String oid = sha256(content);
+        Path source = Files.write(tmp.resolve("src"), content);
+        Path root = tmp.resolve("unmounted share");
+        URI object = root.resolve(oid.substring(0, 2) + "/" + oid.substring(2, 4) + "/" + oid).toUri();
+        StorageException e = assertThrows(StorageException.class,
+                () -> backend.write(object, source, content.length, oid, n -> { }));
+        assertEquals(StorageException.Kind.MISCONFIGURED, e.kind());
+        assertTrue(e.getMessage().contains("the store folder " + root + " does not exist"), e.getMessage());
+        assertFalse(Files.exists(root), "the write made the store folder");
+        Files.createDirectory(root);
+        assertTrue(backend.write(object, source, content.length, oid, n -> { }));
+        assertArrayEquals(content, Files.readAllBytes(Path.of(object)));
+    }
+
+    @Test
     void anObjectAlreadyStoredWithTheRightSizeIsNotRewritten() throws Exception {
         byte[] content = "same".getBytes();
         Path source = Files.write(tmp.resolve("src"), content);
@@ -238,7 +255,9 @@ class FileBackendTest {
         return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
     }
 
-    private static Path objectPath(Path root, String oid) {
+    /** Where {@code oid} lives in the store at {@code root}, made as install makes it. */
+    private static Path objectPath(Path root, String oid) throws IOException {
+        Files.createDirectories(root);
         return root.resolve(oid.substring(0, 2)).resolve(oid.substring(2, 4)).resolve(oid);
     }
 

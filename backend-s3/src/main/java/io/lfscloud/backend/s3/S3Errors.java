@@ -21,6 +21,8 @@ final class S3Errors {
     private static final Set<Integer> PERMANENT_5XX = Set.of(501, 505, 506, 508, 510, 511);
 
     private final S3Clients clients;
+    /** Buckets a HEAD found, so that a missing object costs one bucket check per bucket, not one each. */
+    private final Set<String> bucketsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     S3Errors(S3Clients clients) {
         this.clients = clients;
@@ -60,7 +62,9 @@ final class S3Errors {
      */
     StorageException classify(int status, String code, S3Key l, URI object, Exception e) {
         String answer = "HTTP " + status + (code == null || code.isBlank() ? "" : " " + code);
-        if ("NoSuchBucket".equals(code) || (status == 404 && code == null && !bucketExists(l.bucket()))) {
+        // a HEAD's 404 has no body, and the SDK names it NoSuchKey whatever was missing: ask about the bucket
+        if ("NoSuchBucket".equals(code) || (status == 404 && (code == null || "NoSuchKey".equals(code))
+                && !bucketExists(l.bucket()))) {
             return new StorageException(Kind.MISCONFIGURED, "S3 bucket '" + l.bucket() + "' does not exist"
                     + clients.settings().endpoint().map(u -> " at " + u).orElse(""), e);
         }
@@ -99,8 +103,12 @@ final class S3Errors {
     }
 
     private boolean bucketExists(String bucket) {
+        if (bucketsSeen.contains(bucket)) {
+            return true;
+        }
         try {
             clients.client().headBucket(r -> r.bucket(bucket));
+            bucketsSeen.add(bucket);
             return true;
         } catch (SdkException e) {
             return !(e instanceof AwsServiceException s && s.statusCode() == 404);

@@ -5,6 +5,7 @@ import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.BackendContext;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
+import io.lfscloud.spi.StorageException;
 import io.lfscloud.testkit.S3Proxy;
 import io.lfscloud.testkit.StorageBackendContract;
 import org.junit.jupiter.api.AfterAll;
@@ -25,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The S3 backend meets the backend contract against a real S3 server: s3proxy on 127.0.0.1
@@ -89,6 +92,17 @@ class S3BackendContractTest extends StorageBackendContract {
     @Override
     protected long largeSize() {
         return 13L << 20; // three parts up, thirteen ranges down
+    }
+
+    @Test
+    void aStatInABucketThatDoesNotExistSaysSoInsteadOfNotFound() {
+        // install and doctor probe a store with a stat: a missing object is fine, a missing bucket is not
+        StorageException e = assertThrows(StorageException.class,
+                () -> backend.stat(URI.create("s3://no-such-bucket/lfs/.probe")));
+        assertEquals(StorageException.Kind.MISCONFIGURED, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("S3 bucket 'no-such-bucket' does not exist"), e.getMessage());
+        assertEquals(StorageException.Kind.NOT_FOUND, assertThrows(StorageException.class,
+                () -> backend.stat(URI.create("s3://contract/lfs/.probe"))).kind());
     }
 
     @Test
