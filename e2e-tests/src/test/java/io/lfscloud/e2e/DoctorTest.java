@@ -79,5 +79,25 @@ class DoctorTest {
         assertEquals(1, r.exitCode(), r.all());
         assertTrue(line(r.out(), "git-lfs").startsWith("ok"), r.out());
         assertTrue(line(r.out(), "repository").startsWith("FAIL") && r.out().contains("not in a git repository"), r.out());
+
+        // after a global install, the global set-up is what can be checked there
+        sb.run(nowhere, "git", "lfs-cloud", "install", "--global").ok();
+        r = sb.run(nowhere, "git", "lfs-cloud", "doctor");
+        assertEquals(0, r.exitCode(), r.all());
+        assertTrue(line(r.out(), "repository").startsWith("warn") && r.out().contains("only the user's global set-up"), r.out());
+        assertTrue(line(r.out(), "agent").startsWith("ok") || line(r.out(), "agent").startsWith("warn"), r.out());
+        sb.run(nowhere, "git", "lfs-cloud", "uninstall", "--global").ok();
+    }
+
+    @Test
+    void aCommittedConfigThatCannotBeReadFails() throws Exception {
+        Sandbox sb = new Sandbox(tmp);
+        Sandbox.Project p = sb.project("unreadable");
+        Files.writeString(p.work().resolve(".lfs-meta/config"), "[lfs-cloud\n\tstore = " + p.store().toUri() + "\n");
+        Sandbox.Result r = sb.run(p.work(), "git", "lfs-cloud", "doctor");
+        assertEquals(1, r.exitCode(), r.all());
+        String committed = line(r.out(), "committed config");
+        assertTrue(committed.startsWith("FAIL") && committed.contains("is not a git config file")
+                && committed.contains("fix or remove"), committed);
     }
 }

@@ -102,8 +102,11 @@ class FirstDayTest {
         user.git(clone, "checkout", "-f", "HEAD").ok();
         assertEquals(oid, Sandbox.sha256(clone.resolve("a.bin")));
         assertEquals("", user.git(clone, "status", "--porcelain").ok().out());
-        // a finished checkout gets no such advice
+        // a finished checkout gets no such advice, nor does a clone made without one
         assertFalse(user.run(clone, "git", "lfs-cloud", "install").ok().err().contains("checkout -f"));
+        Path bare = user.root.resolve("no-checkout");
+        user.git(user.root, "clone", "-q", "--no-checkout", p.origin().toString(), bare.toString()).ok();
+        assertFalse(user.run(bare, "git", "lfs-cloud", "install").ok().err().contains("checkout -f"));
     }
 
     // ------------------------------------------------------------ item 2

@@ -197,6 +197,8 @@ class HostileRepositoryTest {
         Sandbox.Result r = sb.run(tmp, aws, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString());
         assertTrue(r.err().contains("ignoring lfs-cloud.s3.bucket.endpoint, lfs-cloud.s3.endpoint"), r.all());
         assertEquals(List.of(), trapped, "requests reached the endpoint the repository named");
+        // the object's own error says why the store may be unreachable, beside the one warning line
+        assertTrue(r.err().contains("(note: ignoring lfs-cloud.s3.bucket.endpoint, lfs-cloud.s3.endpoint"), r.all());
 
         // trusted, the endpoint is used: the same channel does carry the credentials
         sb.run(clone, "git", "lfs-cloud", "trust").ok();
@@ -220,6 +222,19 @@ class HostileRepositoryTest {
         assertTrue(sb.run(p.work(), "git", "lfs-cloud", "trust", "--show").ok().out().contains("(trusted)"));
         sb.run(p.work(), "git", "lfs-cloud", "trust", "--revoke").ok();
         assertEquals(1, sb.git(p.work(), "config", "lfs-cloud.trustedConfig").exitCode());
+    }
+
+    @Test
+    void aCommittedConfigThatIsNotGitConfigIsNamedWhenThePushFindsNoStore() throws Exception {
+        Sandbox.Project p = project();
+        Files.writeString(p.work().resolve(".lfs-meta/config"), "[lfs-cloud\n\tstore = " + p.store().toUri() + "\n");
+        Sandbox.writeRandom(p.work().resolve("x.bin"), 1000, 12);
+        sb.git(p.work(), "add", "-A").ok();
+        sb.git(p.work(), "commit", "-q", "-m", "x").ok();
+        Sandbox.Result push = sb.git(p.work(), "push", "-q", "origin", "HEAD:main");
+        assertEquals(1, push.exitCode(), push.all());
+        assertTrue(push.err().contains("no store configured") && push.err().contains(
+                "(note: .lfs-meta/config is not a git config file"), push.err());
     }
 
     @Test

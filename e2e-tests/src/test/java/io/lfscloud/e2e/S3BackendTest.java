@@ -157,6 +157,14 @@ class S3BackendTest {
         Sandbox.Result push = sb.git(p.work(), "push", "origin", "main");
         assertEquals(1, push.exitCode());
         assertTrue(push.all().contains("S3 bucket 'no-such-bucket' does not exist"), push.all());
+        // install and doctor tell before a push does, naming the store (not the probe they send)
+        Sandbox.Result install = sb.run(p.work(), "git", "lfs-cloud", "install", "--store", "s3://no-such-bucket/y/");
+        assertEquals(1, install.exitCode(), install.all());
+        assertTrue(install.err().contains("S3 bucket 'no-such-bucket' does not exist")
+                && !install.err().contains("install-probe"), install.err());
+        Sandbox.Result doctor = sb.run(p.work(), "git", "lfs-cloud", "doctor");
+        String store = doctor.out().lines().filter(l -> l.contains("store answers")).findFirst().orElse("");
+        assertTrue(store.startsWith("FAIL") && store.contains("does not exist") && !store.contains("--no-check"), doctor.out());
     }
 
     @Test

@@ -299,7 +299,7 @@ public final class Agent {
                 writer.send(Reply.Complete.done(oid, null, null));
             }
         } catch (TransferFailure f) {
-            fail(oid, null, f);
+            fail(oid, null, transfers.explain(f));
         } catch (Throwable t) {
             // a bug, a backend's RuntimeException, an Error: this object's failure, not the agent's
             fail(oid, null, TransferFailure.unexpected(t));

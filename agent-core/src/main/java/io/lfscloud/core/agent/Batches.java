@@ -251,7 +251,7 @@ final class Batches {
             }
             writer.send(Reply.Complete.done(item.oid(), bid, path));
         } catch (TransferFailure f) {
-            failed(bid, item, f);
+            failed(bid, item, transfers.explain(f));
         } catch (Throwable t) {
             // a bug, a backend's RuntimeException, an Error: this item's failure, not the agent's
             failed(bid, item, TransferFailure.unexpected(t));

@@ -281,6 +281,26 @@ public final class Transfers implements AutoCloseable {
                 ? Stores.only(new Stores.Store(Stores.DEFAULT, LFS_STORE, true, 0)) : configured;
     }
 
+    /**
+     * {@code f}, and when the committed {@code .lfs-meta/config} sets keys that are withheld (or
+     * cannot be read) and the store failed in a way such a key could explain (unreachable,
+     * misconfigured, access denied), a note that says so: the one warning line about it is
+     * easily lost above a screen of per-object errors.
+     */
+    public TransferFailure explain(TransferFailure f) {
+        if (!(f.getCause() instanceof StorageException e) || !java.util.Set.of(StorageException.Kind.MISCONFIGURED,
+                StorageException.Kind.ACCESS_DENIED, StorageException.Kind.TRANSIENT).contains(e.kind())) {
+            return f;
+        }
+        String note;
+        try {
+            note = repository().committed().warning();
+        } catch (TransferFailure | RuntimeException notKnown) {
+            return f;
+        }
+        return note == null ? f : new TransferFailure(f.code(), f.getMessage() + " (note: " + note + ")", f.retriable(), e);
+    }
+
     private TransferFailure noStore() {
         String name;
         synchronized (this) {
@@ -289,7 +309,18 @@ public final class Transfers implements AutoCloseable {
         return new TransferFailure(ErrorCode.of(StorageException.Kind.MISCONFIGURED),
                 "no store configured, and remote " + (name == null ? "origin" : Agent.forTrace(name)) + " has no Git LFS"
                         + " server (http or https): run 'git lfs-cloud install --store <url>' (or 'git config"
-                        + " lfs-cloud.store <url>'), or commit lfs-cloud.store in " + Repository.SHARED_CONFIG, false, null);
+                        + " lfs-cloud.store <url>'), or commit lfs-cloud.store in " + Repository.SHARED_CONFIG
+                        + committedProblem(), false, null);
+    }
+
+    /** Why the committed settings could not be read at all (so a committed store was not seen), or "". */
+    private String committedProblem() {
+        try {
+            String problem = repository().committed().problem();
+            return problem == null ? "" : " (note: " + problem + ")";
+        } catch (TransferFailure | RuntimeException notKnown) {
+            return "";
+        }
     }
 
     /** The object's content-addressed place in {@code store}. */

@@ -63,10 +63,17 @@ final class DoctorCommand implements Callable<Integer> {
             repo = Repository.open(cwd, false);
             ok("repository", repo.workTree().toString());
         } catch (IOException e) {
-            fail("repository", e.getMessage(), "run 'git lfs-cloud doctor' inside the repository to check");
+            if (config(cwd, "lfs.customtransfer." + Installer.AGENT_NAME + ".path").isPresent()) {
+                // outside any repository, a global install can still be checked
+                warn("repository", e.getMessage() + ": only the user's global set-up is checked",
+                        "run 'git lfs-cloud doctor' inside a repository to check its store");
+                agent(cwd);
+            } else {
+                fail("repository", e.getMessage(), "run 'git lfs-cloud doctor' inside the repository to check");
+            }
         }
         if (repo != null) {
-            agent(repo);
+            agent(repo.workTree());
             store(repo);
             committed(repo);
         }
@@ -123,7 +130,7 @@ final class DoctorCommand implements Callable<Integer> {
 
     // ------------------------------------------------------------- the agent
 
-    private void agent(Repository repo) {
+    private void agent(Path repo) {
         String prefix = "lfs.customtransfer." + Installer.AGENT_NAME + ".";
         Optional<String> path = config(repo, prefix + "path");
         Optional<String> agent = config(repo, "lfs.standalonetransferagent");
@@ -169,7 +176,12 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     private static Optional<String> config(Repository repo, String key) {
-        Git.Result r = run(repo.workTree(), List.of("config", "--get", key));
+        return config(repo.workTree(), key);
+    }
+
+    /** A setting as git reads it in {@code dir} (outside a repository: the user's and the system's). */
+    private static Optional<String> config(Path dir, String key) {
+        Git.Result r = run(dir, List.of("config", "--get", key));
         return r != null && r.ok() ? Optional.of(r.out().strip()) : Optional.empty();
     }
 
@@ -339,7 +351,8 @@ final class DoctorCommand implements Callable<Integer> {
             ok("store answers", scheme(root).equals("file:") ? "the folder exists and is writable"
                     : "a metadata request succeeded");
         } catch (CliException e) {
-            fail("store answers", e.getMessage(), scheme(root).equals("s3:") ? "check the bucket, endpoint and credentials"
+            // install's own way out (--no-check) means nothing here
+            fail("store answers", e.getMessage().replace(" (pass --no-check to set it anyway)", ""), scheme(root).equals("s3:") ? "check the bucket, endpoint and credentials"
                     : "make the store reachable, or point lfs-cloud.store at one that is");
         }
     }
@@ -349,7 +362,8 @@ final class DoctorCommand implements Callable<Integer> {
     private void committed(Repository repo) {
         CommittedConfig c = repo.committed();
         if (c.problem() != null) {
-            warn("committed config", c.problem(), "fix or remove " + CommittedConfig.PATH);
+            // every committed setting is ignored, the store too: pushes and clones fail or go elsewhere
+            fail("committed config", c.problem(), "fix or remove " + CommittedConfig.PATH);
         } else if (!c.present()) {
             ok("committed config", "no " + CommittedConfig.PATH);
         } else if (!c.trusted() && !c.untrustedKeys().isEmpty()) {

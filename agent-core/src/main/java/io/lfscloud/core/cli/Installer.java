@@ -155,11 +155,14 @@ final class Installer {
                 checkFolder(Path.of(root), create, readOnly);
             } else if (probe && !scheme.startsWith("lfs+")) { // a Git LFS server has no object to probe with
                 StorageBackend backend = registry.backendFor(root, userConfig(dir));
+                URI probe = root.resolve(".lfs-cloud-install-probe");
                 try {
-                    backend.stat(root.resolve(".lfs-cloud-install-probe"));
+                    backend.stat(probe);
                 } catch (StorageException e) {
                     if (e.kind() != StorageException.Kind.NOT_FOUND) {
-                        throw new CliException("the store " + root + " does not answer as it should: " + e.getMessage()
+                        // the probe is ours, not the user's: messages name the store
+                        throw new CliException("the store " + root + " does not answer as it should: "
+                                + e.getMessage().replace(probe.toString(), root.toString())
                                 + " (pass --no-check to set it anyway)", Cli.FAILURE, e);
                     }
                 }
@@ -282,7 +285,19 @@ final class Installer {
     static boolean unfinishedCheckout(Path top) {
         Git.Result head = git(top, List.of("ls-tree", "--name-only", "HEAD"));
         Git.Result index = git(top, List.of("ls-files", "--cached"));
-        return head.ok() && !head.out().isBlank() && index.ok() && index.out().isBlank();
+        return head.ok() && !head.out().isBlank() && index.ok() && index.out().isBlank() && startedCheckout(top);
+    }
+
+    /**
+     * Whether a checkout began writing the working tree (a failed one leaves the files before the
+     * one git-lfs could not smudge, .gitattributes first); {@code clone --no-checkout} writes none.
+     */
+    private static boolean startedCheckout(Path top) {
+        try (java.util.stream.Stream<Path> entries = Files.list(top)) {
+            return entries.anyMatch(e -> !e.getFileName().toString().equals(".git"));
+        } catch (IOException e) {
+            return true; // cannot tell: say what to do, which is harmless
+        }
     }
 
     static void setConfig(Path dir, String scope, String key, String value) {

@@ -322,6 +322,9 @@ final class HttpBackend implements StorageBackend {
     }
 
     private static String reason(Throwable e) {
+        if (e instanceof UnknownHostException) {
+            return "no such host (the name does not resolve)"; // Java's own message is the bare host name
+        }
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }

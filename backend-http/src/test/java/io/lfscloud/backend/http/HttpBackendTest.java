@@ -97,6 +97,9 @@ class HttpBackendTest {
                 () -> http.stat(URI.create("http://127.0.0.1:" + Nginx.freePort() + "/x")));
         assertEquals(StorageException.Kind.TRANSIENT, refused.kind());
         assertTrue(refused.getMessage().contains("cannot connect to 127.0.0.1"), refused.getMessage());
+        StorageException unknown = assertThrows(StorageException.class, () -> http.stat(URI.create("http://nohost.invalid/x")));
+        assertTrue(unknown.getMessage().contains("nohost.invalid") && unknown.getMessage().contains("no such host"),
+                unknown.getMessage());
     }
 
     @Test
