@@ -316,6 +316,27 @@ class HostileRepositoryTest {
     }
 
     @Test
+    void whenAnObjectTrackedInPlaceIsGoneTheErrorLeadsWithItsRecordsFailure() throws Exception {
+        String name = "gone-" + counter.incrementAndGet() + ".bin";
+        Path served = nginx.root.resolve(name);
+        Sandbox.writeRandom(served, 4000, 32);
+        Sandbox.Project p = project();
+        Files.writeString(p.work().resolve("README"), "start\n");
+        commitAndPush(p.work(), "main");
+        sb.git(p.work(), "checkout", "-q", "-b", "feature").ok();
+        sb.run(p.work(), "git", "lfs-cloud", "track-remote", "gone.bin", "--url", nginx.url(name)).ok();
+        commitAndPush(p.work(), "feature");
+        Files.delete(served);
+
+        Path clone = cloneDir();
+        sb.run(tmp, "git", "lfs-cloud", "clone", p.origin().toString(), clone.toString()).ok();
+        Sandbox.Result fetch = sb.git(clone, "lfs", "fetch", "--all");
+        assertTrue(fetch.exitCode() != 0, fetch.all());
+        assertTrue(fetch.err().contains("no such object: " + nginx.url(name)) && fetch.err().contains("no store has a copy")
+                && !fetch.err().contains("did not help either"), fetch.err());
+    }
+
+    @Test
     void aCheckedOutRecordCountsOnlyWhereTheCheckoutHasItsPointer() throws Exception {
         Sandbox.Project p = project();
         String stored = Sandbox.writeRandom(p.work().resolve("f.bin"), 3000, 41);

@@ -480,6 +480,11 @@ public final class Transfers implements AutoCloseable {
                 fetchFrom(remote(r.get()), oid, size, tmp, progress);
             } catch (TransferFailure fromRecord) {
                 fromRecord.addSuppressed(fromStore);
+                if (fromStore.code() == ErrorCode.of(StorageException.Kind.NOT_FOUND)) {
+                    // the store never had it (an object tracked in place): the record's failure is the cause
+                    throw new TransferFailure(fromRecord.code(), fromRecord.getMessage() + " (from its .lfs-meta record,"
+                            + " found outside this checkout's files; no store has a copy)", fromRecord.retriable(), fromRecord);
+                }
                 throw new TransferFailure(fromStore.code(), fromStore.getMessage() + "; its record, found outside this"
                         + " checkout's files, did not help either: " + fromRecord.getMessage(),
                         fromStore.retriable() && fromRecord.retriable(), fromRecord);

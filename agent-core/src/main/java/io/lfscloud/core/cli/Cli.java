@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Properties;
 
 /** The {@code git-lfs-cloud} command line. */
@@ -98,6 +99,25 @@ public final class Cli implements Runnable {
             }
             todo.addAll(sub.getSubcommands().values());
         }
+        CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((e, arguments) -> {
+            if (e instanceof CommandLine.UnmatchedArgumentException u && u.getCommandLine().getSubcommands().size() > 0
+                    && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-")) {
+                // an unknown command, in words, instead of picocli's "Unmatched arguments from index 0"
+                CommandLine where = u.getCommandLine();
+                String name = where.getCommandSpec().qualifiedName().replaceFirst("^git-lfs-cloud", "git lfs-cloud");
+                PrintWriter err = where.getErr();
+                err.println("git-lfs-cloud: error: '" + Printable.escape(u.getUnmatched().getFirst()) + "' is not a command of '"
+                        + name + "' (see '" + name + " --help')");
+                List<String> close = u.getSuggestions();
+                if (!close.isEmpty()) {
+                    err.println("did you mean: " + String.join(", ", close) + "?");
+                }
+                err.flush();
+                return USAGE;
+            }
+            return usage.handleParseException(e, arguments);
+        });
         return cl;
     }
 

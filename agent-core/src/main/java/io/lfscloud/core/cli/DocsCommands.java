@@ -38,7 +38,7 @@ final class DocsCommands {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Parameters(index = "0", arity = "0..1", paramLabel = "SHELL", defaultValue = "bash",
+        @Parameters(index = "0", arity = "0..1", paramLabel = "SHELL", defaultValue = "bash", completionCandidates = Shells.class,
                 description = "bash (the default) or zsh.")
         String shell;
 
@@ -67,6 +67,13 @@ final class DocsCommands {
             System.out.print(script);
             System.out.flush();
             return 0;
+        }
+    }
+
+    /** What shell completion offers for {@code completion SHELL}. */
+    static final class Shells extends java.util.ArrayList<String> {
+        Shells() {
+            super(java.util.List.of("bash", "zsh"));
         }
     }
 }

@@ -33,12 +33,12 @@ final class InstallCommand implements Callable<Integer> {
     @Option(names = "--no-check", description = "With --store: set it without asking the store whether it answers.")
     boolean noCheck;
 
-    @Option(names = "--protocol", paramLabel = "N",
+    @Option(names = "--protocol", paramLabel = "N", completionCandidates = ProtocolVersions.class,
             description = "Custom transfer protocol version git-lfs should offer (1 or 2). Version 2 is for"
                     + " git-lfs clients that speak it; released git-lfs (3.x) speaks only version 1.")
     Integer protocol;
 
-    @Option(names = "--concurrency-mode", paramLabel = "MODE",
+    @Option(names = "--concurrency-mode", paramLabel = "MODE", completionCandidates = ConcurrencyModes.class,
             description = "With --protocol 2: basic, batch or any (lfs.customtransfer.lfs-cloud.concurrencyMode).")
     String concurrencyMode;
 
@@ -85,5 +85,19 @@ final class InstallCommand implements Callable<Integer> {
                     + " before lfs-cloud was installed); finish it now with: git checkout -f HEAD");
         }
         return 0;
+    }
+
+    /** What shell completion offers for {@code --protocol}. */
+    static final class ProtocolVersions extends java.util.ArrayList<String> {
+        ProtocolVersions() {
+            super(java.util.List.of("1", "2"));
+        }
+    }
+
+    /** What shell completion offers for {@code --concurrency-mode}. */
+    static final class ConcurrencyModes extends java.util.ArrayList<String> {
+        ConcurrencyModes() {
+            super(java.util.List.of("basic", "batch", "any"));
+        }
     }
 }

@@ -155,14 +155,14 @@ final class Installer {
                 checkFolder(Path.of(root), create, readOnly);
             } else if (probe && !scheme.startsWith("lfs+")) { // a Git LFS server has no object to probe with
                 StorageBackend backend = registry.backendFor(root, userConfig(dir));
-                URI probe = root.resolve(".lfs-cloud-install-probe");
+                URI probeUrl = root.resolve(".lfs-cloud-install-probe");
                 try {
-                    backend.stat(probe);
+                    backend.stat(probeUrl);
                 } catch (StorageException e) {
                     if (e.kind() != StorageException.Kind.NOT_FOUND) {
                         // the probe is ours, not the user's: messages name the store
                         throw new CliException("the store " + root + " does not answer as it should: "
-                                + e.getMessage().replace(probe.toString(), root.toString())
+                                + e.getMessage().replace(probeUrl.toString(), root.toString())
                                 + " (pass --no-check to set it anyway)", Cli.FAILURE, e);
                     }
                 }

@@ -39,6 +39,42 @@ class CliModelTest {
     }
 
     @Test
+    void anUnknownCommandIsSaidInWords() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = Cli.commandLine().setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()));
+        assertEquals(Cli.USAGE, cli.execute("statsu"));
+        assertTrue(err.toString().startsWith("git-lfs-cloud: error: 'statsu' is not a command of 'git lfs-cloud'"
+                + " (see 'git lfs-cloud --help')"), err.toString());
+        assertTrue(err.toString().contains("did you mean: status"), err.toString());
+        assertFalse(err.toString().contains("Unmatched"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(Cli.USAGE, cli.execute("server", "halt"));
+        assertTrue(err.toString().contains("'halt' is not a command of 'git lfs-cloud server'"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(Cli.USAGE, cli.execute("status", "--no-such-option"));
+        assertTrue(err.toString().contains("Unknown option: '--no-such-option'"), err.toString());
+    }
+
+    @Test
+    void shellCompletionOffersTheValuesOptionsTake() {
+        CommandLine cli = Cli.commandLine();
+        CommandLine install = cli.getSubcommands().get("install");
+        assertEquals(java.util.List.of("1", "2"), values(install.getCommandSpec().findOption("--protocol").completionCandidates()));
+        assertEquals(java.util.List.of("basic", "batch", "any"),
+                values(install.getCommandSpec().findOption("--concurrency-mode").completionCandidates()));
+        assertEquals(java.util.List.of("bash", "zsh"), values(cli.getSubcommands().get("completion").getCommandSpec()
+                .positionalParameters().getFirst().completionCandidates()));
+        String script = picocli.AutoComplete.bash("git-lfs-cloud", cli);
+        assertTrue(script.contains("basic batch any") || script.contains("\"basic\" \"batch\" \"any\""), "not in the script");
+    }
+
+    private static java.util.List<String> values(Iterable<String> candidates) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        candidates.forEach(out::add);
+        return out;
+    }
+
+    @Test
     void theManualPageExpandsLineBreaksAndListsNestedCommandsAndTheEnvironment() {
         String page = ManPage.of(Cli.commandLine().getCommandSpec(), "1.2.3");
         assertFalse(page.contains("%n"), "a literal %n in the page");
