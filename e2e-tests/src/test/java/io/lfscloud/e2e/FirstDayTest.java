@@ -107,6 +107,16 @@ class FirstDayTest {
         Path bare = user.root.resolve("no-checkout");
         user.git(user.root, "clone", "-q", "--no-checkout", p.origin().toString(), bare.toString()).ok();
         assertFalse(user.run(bare, "git", "lfs-cloud", "install").ok().err().contains("checkout -f"));
+        // a clone whose checkout left pointers (no smudge) is told to pull them
+        Path pointers = user.root.resolve("pointers");
+        user.run(user.root, java.util.Map.of("GIT_LFS_SKIP_SMUDGE", "1"), "git", "clone", "-q", p.origin().toString(),
+                pointers.toString()).ok();
+        Sandbox.Result told = user.run(pointers, "git", "lfs-cloud", "install").ok();
+        assertTrue(told.err().contains("1 file(s) in this checkout are Git LFS pointers") && told.err().contains("git lfs pull"),
+                told.err());
+        user.git(pointers, "lfs", "pull").ok();
+        assertEquals(oid, Sandbox.sha256(pointers.resolve("a.bin")));
+        assertFalse(user.run(pointers, "git", "lfs-cloud", "install").ok().err().contains("pointers"));
     }
 
     // ------------------------------------------------------------ item 2

@@ -83,6 +83,13 @@ final class InstallCommand implements Callable<Integer> {
         if (!global && Installer.unfinishedCheckout(dir)) {
             System.err.println("git-lfs-cloud: this clone's checkout did not finish (git-lfs could not fetch its objects"
                     + " before lfs-cloud was installed); finish it now with: git checkout -f HEAD");
+        } else if (!global) {
+            long pointers = Installer.pointersCheckedOut(dir);
+            if (pointers > 0) {
+                System.err.println("git-lfs-cloud: " + pointers + " file(s) in this checkout are Git LFS pointers, not"
+                        + " their content (cloned without git-lfs's filters, or with GIT_LFS_SKIP_SMUDGE); fetch them"
+                        + " now with: git lfs pull");
+            }
         }
         return 0;
     }

@@ -289,6 +289,16 @@ final class Installer {
     }
 
     /**
+     * How many files of the checkout are LFS pointers whose object this clone does not have
+     * ({@code git lfs ls-files} marks them {@code -}): what a clone made without git-lfs's filters
+     * leaves. 0 when git-lfs cannot tell.
+     */
+    static long pointersCheckedOut(Path top) {
+        Git.Result files = git(top, List.of("lfs", "ls-files"));
+        return files.ok() ? files.out().lines().filter(l -> l.matches("[0-9a-f]{10,64} - .*")).count() : 0;
+    }
+
+    /**
      * Whether a checkout began writing the working tree (a failed one leaves the files before the
      * one git-lfs could not smudge, .gitattributes first); {@code clone --no-checkout} writes none.
      */
