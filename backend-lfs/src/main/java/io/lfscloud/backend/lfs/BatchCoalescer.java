@@ -149,6 +149,11 @@ final class BatchCoalescer {
         return group;
     }
 
+    /** How many requests wait for a call in flight, over every key. */
+    synchronized int waiting() {
+        return lines.values().stream().mapToInt(l -> l.waiting.size()).sum();
+    }
+
     /** How many calls this coalescer has sent. */
     synchronized long calls() {
         return calls;
