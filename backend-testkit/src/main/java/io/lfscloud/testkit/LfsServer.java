@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A real Git LFS server: JGit's ({@code org.eclipse.jgit.lfs.server}: {@link LfsProtocolServlet}
@@ -61,11 +60,12 @@ public final class LfsServer implements AutoCloseable {
     private final Path dir;
     private final String basic;
     private final String token = "Bearer " + UUID.randomUUID();
-    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    // a queue, not a copy-on-write list: a benchmark's server logs tens of thousands of requests
+    private final java.util.Queue<Request> requests = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private final java.util.Queue<String> batchAnswers = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** How many objects each Batch API call asked for, in order. */
-    private final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+    private final java.util.Queue<Integer> batchSizes = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** While set, Batch API calls wait for it (after their answer is chosen); see {@link #holdBatches()}. */
     private volatile java.util.concurrent.CountDownLatch hold;
     private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
