@@ -629,7 +629,11 @@ final class LfsBackend implements StorageBackend {
         return s.length() > 200 ? sb + "…" : sb.toString();
     }
 
-    /** A download's body that releases its connection when closed. */
+    /**
+     * A download's body that releases its connection when closed: one read to its end goes back to the
+     * JDK's keep-alive cache for the next transfer to the same server (a new TCP connection per object
+     * cost more than the object, for small ones); one closed early is drained or dropped by the JDK.
+     */
     private static final class Closing extends FilterInputStream {
         private final HttpURLConnection connection;
 
@@ -638,12 +642,36 @@ final class LfsBackend implements StorageBackend {
             this.connection = connection;
         }
 
+        private boolean failed;
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
         @Override
         public void close() throws IOException {
             try {
                 super.close();
             } finally {
-                connection.disconnect();
+                if (failed) {
+                    connection.disconnect(); // never hand a broken connection back
+                }
             }
         }
     }
