@@ -23,11 +23,14 @@ lib = "source '%s/scripts/lib.sh' && " % root
 jdk = os.environ.get("LFS_CLOUD_JDK") or subprocess.run(["bash", "-c", lib + "find_jdk25"], check=True,
                                                          capture_output=True, text=True).stdout.strip()
 work = tempfile.mkdtemp(prefix="lfs-cloud-lfs-server-bench.")
-cp_file = os.path.join(work, "classpath")
-subprocess.run(["bash", "-c", lib + "cd '%s' && mvn25 -o -q compile dependency:build-classpath -pl backend-testkit -am "
-                "-Dmdep.outputFile='%s'" % (root, cp_file)], check=True, stdout=subprocess.DEVNULL)
-with open(cp_file) as f:
-    classpath = os.path.join(root, "backend-testkit", "target", "classes") + ":" + f.read().strip()
+# (or $LFS_CLOUD_BENCH_CLASSPATH, the same classpath given, while a build runs in this checkout)
+classpath = os.environ.get("LFS_CLOUD_BENCH_CLASSPATH")
+if not classpath:
+    cp_file = os.path.join(work, "classpath")
+    subprocess.run(["bash", "-c", lib + "cd '%s' && mvn25 -o -q compile dependency:build-classpath -pl backend-testkit -am "
+                    "-Dmdep.outputFile='%s'" % (root, cp_file)], check=True, stdout=subprocess.DEVNULL)
+    with open(cp_file) as f:
+        classpath = os.path.join(root, "backend-testkit", "target", "classes") + ":" + f.read().strip()
 server = subprocess.Popen([os.path.join(jdk, "bin", "java"), "-Xmx1g", "-cp", classpath,
                            os.path.join(here, "LfsServerMain.java"), os.path.join(work, "server"), "bench", "s3cret"],
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
