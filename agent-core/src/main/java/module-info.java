@@ -16,8 +16,6 @@ module io.lfscloud.core {
     exports io.lfscloud.core.temp to io.lfscloud.backend.file;
     // the one verifying sink (hash while writing, atomic commit), shared with the folder store
     exports io.lfscloud.core.transfer to io.lfscloud.backend.file;
-    // the small JSON reader and writer, shared with the Git LFS server store (Batch API)
-    exports io.lfscloud.core.json to io.lfscloud.backend.lfs;
 
     // picocli reflects on the command classes, Jackson on the records of --json output
     opens io.lfscloud.core.cli to info.picocli, com.fasterxml.jackson.databind;

@@ -8,8 +8,10 @@
  */
 module io.lfscloud.backend.lfs {
     requires io.lfscloud.spi;
-    // the agent's small JSON reader and writer (io.lfscloud.core.json, exported to this module only)
-    requires io.lfscloud.core;
+    // the Batch API's JSON, as records (linked into the runtime image for the agent's --json output too)
+    requires com.fasterxml.jackson.databind;
+
+    opens io.lfscloud.backend.lfs to com.fasterxml.jackson.databind;
 
     provides io.lfscloud.spi.StorageBackendProvider with io.lfscloud.backend.lfs.LfsBackendProvider;
 }

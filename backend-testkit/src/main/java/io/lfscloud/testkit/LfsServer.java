@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A real Git LFS server: JGit's ({@code org.eclipse.jgit.lfs.server}: {@link LfsProtocolServlet}
@@ -43,7 +42,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>As hosted servers do, the actions it hands out carry their own {@code Authorization}
  * header (a token made at start), so object transfers need no user credentials; requests
  * without either get 401. Every request is logged ({@link #requests()}); a test can make the
- * server answer some requests with an error ({@link #fail}). Stopped by {@link #close()}.
+ * server answer some requests with an error ({@link #fail}), and hold Batch API calls so that
+ * they overlap ({@link #holdBatches()}); {@link #batchSizes()} says how many objects each call
+ * asked for. Stopped by {@link #close()}.
  */
 public final class LfsServer implements AutoCloseable {
 
@@ -59,9 +60,15 @@ public final class LfsServer implements AutoCloseable {
     private final Path dir;
     private final String basic;
     private final String token = "Bearer " + UUID.randomUUID();
-    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    // a queue, not a copy-on-write list: a benchmark's server logs tens of thousands of requests
+    private final java.util.Queue<Request> requests = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     private final java.util.Queue<String> batchAnswers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** How many objects each Batch API call asked for, in order. */
+    private final java.util.Queue<Integer> batchSizes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** While set, Batch API calls wait for it (after their answer is chosen); see {@link #holdBatches()}. */
+    private volatile java.util.concurrent.CountDownLatch hold;
+    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A server keeping its objects under {@code dir}, for {@code user} with {@code password}. */
     public LfsServer(Path dir, String user, String password) throws Exception {
@@ -124,6 +131,33 @@ public final class LfsServer implements AutoCloseable {
         return requests.stream().filter(r -> r.path().endsWith("/objects/batch") && r.userAgent().startsWith(agent)).count();
     }
 
+    /** How many objects each Batch API call so far asked for, in order (authorized or not). */
+    public List<Integer> batchSizes() {
+        return new ArrayList<>(batchSizes);
+    }
+
+    /**
+     * Makes every later Batch API call wait, once it is received (and its arranged answer, if any,
+     * chosen), until {@link #releaseBatches()}: for tests that need calls to overlap.
+     */
+    public void holdBatches() {
+        hold = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    /** Lets the held Batch API calls (and every later one) go on. */
+    public void releaseBatches() {
+        java.util.concurrent.CountDownLatch h = hold;
+        hold = null;
+        if (h != null) {
+            h.countDown();
+        }
+    }
+
+    /** How many Batch API calls are waiting for {@link #releaseBatches()}. */
+    public int heldBatches() {
+        return held.get();
+    }
+
     /**
      * Answers every later request whose path contains {@code pathPart} with {@code status} and a
      * Batch API error body, before authentication; {@code status} 0 ends it.
@@ -155,6 +189,11 @@ public final class LfsServer implements AutoCloseable {
         protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
                 throws IOException, ServletException {
             String path = req.getRequestURI();
+            if (path.endsWith("/objects/batch")) {
+                byte[] body = req.getInputStream().readAllBytes();
+                batchSizes.add(new String(body, StandardCharsets.UTF_8).split("\"oid\"", -1).length - 1);
+                req = new Replayed(req, body);
+            }
             String auth = req.getHeader("Authorization");
             boolean objectPath = path.startsWith(REPO + "/info/lfs/objects/") && !path.endsWith("/batch");
             boolean ok = basic.equals(auth) || objectPath && token.equals(auth);
@@ -172,6 +211,17 @@ public final class LfsServer implements AutoCloseable {
                 return;
             }
             String answer = path.endsWith("/objects/batch") ? batchAnswers.poll() : null;
+            java.util.concurrent.CountDownLatch h = hold;
+            if (h != null && path.endsWith("/objects/batch")) {
+                held.incrementAndGet();
+                try {
+                    h.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    held.decrementAndGet();
+                }
+            }
             if (answer != null) {
                 res.setStatus(200);
                 res.setContentType("application/vnd.git-lfs+json");
@@ -185,6 +235,52 @@ public final class LfsServer implements AutoCloseable {
             res.setStatus(status);
             res.setContentType("application/vnd.git-lfs+json");
             res.getOutputStream().write(("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** A request whose body was read already, handed on with the same bytes. */
+    private static final class Replayed extends jakarta.servlet.http.HttpServletRequestWrapper {
+        private final byte[] body;
+
+        Replayed(HttpServletRequest req, byte[] body) {
+            super(req);
+            this.body = body;
+        }
+
+        @Override
+        public jakarta.servlet.ServletInputStream getInputStream() {
+            java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(body);
+            return new jakarta.servlet.ServletInputStream() {
+                @Override
+                public int read() {
+                    return in.read();
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    return in.read(b, off, len);
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return in.available() == 0;
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+
+                @Override
+                public void setReadListener(jakarta.servlet.ReadListener listener) {
+                    throw new UnsupportedOperationException();
+                }
+            };
+        }
+
+        @Override
+        public java.io.BufferedReader getReader() {
+            return new java.io.BufferedReader(new java.io.InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
         }
     }
 

@@ -133,9 +133,11 @@ class LfsServerStoreTest {
         oids.putAll(Map.of("big.bin", Sandbox.writeRandom(r.work().resolve("big.bin"), 5 << 20, 77)));
         Files.deleteIfExists(helperLog);
         long byGitLfs = server.batchCalls("git-lfs");
+        long byLfsCloud = server.batchCalls("lfs-cloud");
         commitAndPush(r.work());
         assertEquals(byGitLfs, server.batchCalls("git-lfs"), "git-lfs left the server to lfs-cloud");
-        assertTrue(server.batchCalls("lfs-cloud") >= oids.size(), "lfs-cloud asked the server");
+        // (fewer calls than objects when the transfer server puts requests of several agents in one)
+        assertTrue(server.batchCalls("lfs-cloud") > byLfsCloud, "lfs-cloud asked the server");
         for (String oid : oids.values()) {
             assertTrue(server.has(oid), "pushed to the LFS server: " + oid);
             assertEquals(oid, Sandbox.sha256(server.objectFile(oid)));
@@ -237,6 +239,55 @@ class LfsServerStoreTest {
             a.send("{\"event\":\"terminate\"}");
             assertEquals(0, a.exitCode());
         }
+    }
+
+    @Test
+    void aPullOfManyObjectsThroughTheWarmServerAsksForThemInFewBatchCalls() throws Exception {
+        String helper = helper("s3cret");
+        Repo r = repo(helper);
+        Map<String, String> oids = writeFiles(r.work(), 60, 11);
+        commitAndPush(r.work());
+        Path clone = sb.root.resolve("clone" + counter.incrementAndGet());
+        sb.run(sb.root, Map.of("GIT_LFS_SKIP_SMUDGE", "1"),
+                withServer(helper, "clone", "-q", r.origin().toString(), clone.toString())).ok();
+        int before = server.batchSizes().size();
+        try {
+            // git-lfs's eight agents, one request at a time each, all relayed to one server
+            sb.run(clone, Map.of("LFS_CLOUD_SERVER", "1"), withServer(helper, "lfs", "pull")).ok();
+        } finally {
+            sb.stopServers();
+        }
+        for (Map.Entry<String, String> e : oids.entrySet()) {
+            assertEquals(e.getValue(), Sandbox.sha256(clone.resolve(e.getKey())), "pulled: " + e.getKey());
+        }
+        List<Integer> sizes = server.batchSizes().subList(before, server.batchSizes().size());
+        assertTrue(sizes.size() < oids.size() * 3 / 4, "fewer batch calls than objects: " + sizes);
+        assertTrue(sizes.stream().anyMatch(n -> n > 1), "calls for several objects at once: " + sizes);
+    }
+
+    @Test
+    void aProtocolV2BatchOfManyObjectsIsAskedForInFewBatchCalls() throws Exception {
+        Repo r = repo(helper("s3cret"));
+        Map<String, String> oids = writeFiles(r.work(), 40, 12);
+        commitAndPush(r.work());
+        List<ProtocolDriver.Item> items = new java.util.ArrayList<>();
+        for (Map.Entry<String, String> e : oids.entrySet()) {
+            items.add(ProtocolDriver.Item.download(e.getValue(), Files.size(r.work().resolve(e.getKey()))));
+        }
+        int before = server.batchSizes().size();
+        try (ProtocolDriver d = new ProtocolDriver(sb, r.work())) {
+            d.init("download", 2, "batch");
+            ProtocolDriver.BatchResult result = d.batch("b1", items);
+            assertTrue(result.ok(), result.batchComplete().toString());
+            for (ProtocolDriver.Item i : items) {
+                assertEquals(i.oid(), Sandbox.sha256(Path.of(result.complete(i.oid()).path("path").asText())));
+            }
+            d.terminate();
+        }
+        List<Integer> sizes = server.batchSizes().subList(before, server.batchSizes().size());
+        // four transfers at once (concurrenttransfers): one goes alone, the three that come meanwhile together
+        assertTrue(sizes.size() < items.size(), "fewer batch calls than objects: " + sizes);
+        assertTrue(sizes.stream().anyMatch(n -> n > 1), "calls for several objects at once: " + sizes);
     }
 
     @Test

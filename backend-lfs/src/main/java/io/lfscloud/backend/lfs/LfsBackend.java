@@ -1,7 +1,5 @@
 package io.lfscloud.backend.lfs;
 
-import io.lfscloud.core.json.Json;
-import io.lfscloud.core.json.JsonException;
 import io.lfscloud.spi.BackendConfig;
 import io.lfscloud.spi.BackendContext;
 import io.lfscloud.spi.Credentials;
@@ -23,6 +21,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
@@ -34,8 +33,10 @@ import java.util.Optional;
 
 /**
  * A Git LFS server reached through its Batch API ({@code POST ENDPOINT/objects/batch}) and the
- * {@code basic} transfer: one batch call per object, then the action it hands out ({@code download}:
- * GET; {@code upload}: PUT, then {@code verify}: POST), with the action's own headers.
+ * {@code basic} transfer: a batch call for the object (put together with the requests of other
+ * transfers made at the same time, in this backend or another of the process: {@link BatchCoalescer}),
+ * then the action it hands out ({@code download}: GET; {@code upload}: PUT, then {@code verify}: POST),
+ * with the action's own headers, asked for again when it expired before it was used.
  *
  * <p>Credentials: the first Batch API call goes without; after a 401 the backend asks git's
  * credential helpers ({@link Credentials#fill}), and keeps what worked for later calls (and tells
@@ -55,6 +56,8 @@ final class LfsBackend implements StorageBackend {
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 4096;
     private static final int BUFFER = 256 * 1024;
+    /** An action that expires within this is asked for again before it is used (git-lfs's margin too). */
+    private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(5);
 
     private final Credentials credentials;
     private final BackendConfig config;
@@ -110,9 +113,8 @@ final class LfsBackend implements StorageBackend {
     public ObjectInfo stat(URI object) throws StorageException {
         Place p = place(object);
         // the Batch API needs a size; a server that knows the object answers with its own
-        Map<String, Object> o = batch(p, "download", 0);
-        Object size = o.get("size");
-        return ObjectInfo.of(object, size instanceof Long l && l >= 0 ? l : 0);
+        Long size = batch(p, "download", 0).size();
+        return ObjectInfo.of(object, size != null && size >= 0 ? size : 0);
     }
 
     @Override
@@ -149,7 +151,7 @@ final class LfsBackend implements StorageBackend {
         if (!p.oid().equals(sha256)) {
             throw new StorageException(Kind.CORRUPT, "object " + object + " cannot hold content claimed as " + sha256);
         }
-        Map<String, Object> o = batch(p, "upload", size);
+        Reply o = batch(p, "upload", size);
         Action upload = action(p, o, "upload");
         if (upload == null) {
             trace("the Git LFS server has " + shortOid(p.oid()) + " already");
@@ -178,6 +180,16 @@ final class LfsBackend implements StorageBackend {
             throw failed(c, status, "upload of " + shortOid(p.oid()), p);
         }
         release(c);
+        if (verify != null && verify.expiresWithin(EXPIRY_MARGIN)) {
+            // a long upload can outlive its verify link: the server hands out a new one
+            trace("the verify action for " + shortOid(p.oid()) + " expired during the upload; asking again");
+            Reply again = batch(p, "upload", size);
+            if (action(p, again, "upload") != null) {
+                throw new StorageException(Kind.TRANSIENT, "the Git LFS server at " + p.endpoint() + " asks for "
+                        + shortOid(p.oid()) + " again right after its upload");
+            }
+            verify = action(p, again, "verify");
+        }
         if (verify != null) {
             verify(p, verify, size);
         }
@@ -188,7 +200,7 @@ final class LfsBackend implements StorageBackend {
         HttpURLConnection c = open(verify.href(), "POST", verify.headers());
         c.setRequestProperty("Accept", MEDIA_TYPE);
         c.setRequestProperty("Content-Type", MEDIA_TYPE);
-        send(c, Json.write(Map.of("oid", p.oid(), "size", size)), p);
+        send(c, BatchApi.write(new BatchApi.ObjectSpec(p.oid(), size)), p);
         int status = status(c);
         if (status / 100 != 2) {
             StorageException e = failed(c, status, "verification of the upload of " + shortOid(p.oid()), p);
@@ -199,21 +211,25 @@ final class LfsBackend implements StorageBackend {
 
     // ------------------------------------------------------------- Batch API
 
-    /** An action the server handed out: where to go, with which headers, until when. */
+    /** An action the server handed out: where to go, with which headers, until when ({@code null}: no limit). */
     record Action(URI href, Map<String, String> headers, Instant expiresAt) {
+        boolean expiresWithin(Duration margin) {
+            return expiresAt != null && !expiresAt.isAfter(Instant.now().plus(margin));
+        }
+    }
+
+    /** The object's entry of a batch answer, and when the answer came (for {@code expires_in}). */
+    record Reply(BatchApi.Entry entry, Instant received) {
+        Long size() {
+            return entry.size();
+        }
     }
 
     /**
-     * One Batch API call for one object; the object's entry of the answer. A per-object error
-     * becomes a {@link StorageException} of its kind.
+     * The object's entry of a Batch API call (shared with the requests of other transfers made at the
+     * same time: {@link BatchCoalescer}). A per-object error becomes a {@link StorageException} of its kind.
      */
-    Map<String, Object> batch(Place p, String operation, long size) throws StorageException {
-        Map<String, Object> request = new LinkedHashMap<>();
-        request.put("operation", operation);
-        request.put("transfers", List.of("basic"));
-        request.put("objects", List.of(Map.of("oid", p.oid(), "size", size)));
-        request.put("hash_algo", "sha256");
-        String body = Json.write(request);
+    Reply batch(Place p, String operation, long size) throws StorageException {
         URI url = URI.create(p.endpoint() + "/objects/batch");
         String authority = p.endpoint().getScheme() + "://" + p.endpoint().getRawAuthority();
 
@@ -223,19 +239,19 @@ final class LfsBackend implements StorageBackend {
         }
         boolean askedAgain = false;
         while (true) {
-            long start = System.nanoTime();
-            HttpURLConnection c = open(url, "POST", Map.of());
-            c.setRequestProperty("Accept", MEDIA_TYPE);
-            c.setRequestProperty("Content-Type", MEDIA_TYPE);
-            if (credential != null) {
-                c.setRequestProperty("Authorization", basic(credential));
+            Map<String, String> headers = credential == null ? Map.of() : Map.of("Authorization", basic(credential));
+            BatchCoalescer.Reply reply = BatchCoalescer.shared().call(
+                    new BatchCoalescer.Key(url, operation, headers, timeoutMillis),
+                    new BatchApi.ObjectSpec(p.oid(), size), (key, objects) -> post(p, key, objects));
+            if (reply.failure() != null) {
+                StorageException f = reply.failure();
+                throw new StorageException(f.kind(), f.getMessage(), f);
             }
-            send(c, body, p);
-            int status = status(c);
+            int status = reply.status();
             trace("Git LFS batch " + operation + " of " + shortOid(p.oid()) + ": " + status + " in "
-                    + (System.nanoTime() - start) / 1_000_000 + " ms" + (credential == null ? "" : " (with credentials)"));
+                    + reply.millis() + " ms" + (reply.objects() > 1 ? " (one call for " + reply.objects() + " objects)" : "")
+                    + (credential == null ? "" : " (with credentials)"));
             if (status == 401) {
-                c.disconnect();
                 if (credential != null) {
                     credentials.reject(credential);
                     synchronized (this) {
@@ -253,7 +269,7 @@ final class LfsBackend implements StorageBackend {
                 continue;
             }
             if (status / 100 != 2) {
-                throw failed(c, status, "the Git LFS batch request (" + operation + " " + shortOid(p.oid()) + ")", p);
+                throw failed(status, reply.body(), "the Git LFS batch request (" + operation + " " + shortOid(p.oid()) + ")", p);
             }
             if (credential != null) {
                 boolean first;
@@ -264,7 +280,41 @@ final class LfsBackend implements StorageBackend {
                     credentials.approve(credential);
                 }
             }
-            return entry(p, readBody(c, p), operation);
+            return new Reply(entry(p, reply, operation), reply.received());
+        }
+    }
+
+    /** One Batch API call for {@code objects} (the coalescer's sender); its reply, failures included. */
+    private BatchCoalescer.Reply post(Place p, BatchCoalescer.Key key, List<BatchApi.ObjectSpec> objects) {
+        long start = System.nanoTime();
+        try {
+            String body = BatchApi.write(new BatchApi.Request(key.operation(), List.of("basic"), objects, "sha256"));
+            HttpURLConnection c = open(key.url(), "POST", key.headers());
+            c.setRequestProperty("Accept", MEDIA_TYPE);
+            c.setRequestProperty("Content-Type", MEDIA_TYPE);
+            send(c, body, p);
+            int status = status(c);
+            String answer;
+            if (status / 100 == 2) {
+                answer = readBody(c, p);
+            } else {
+                answer = errorBody(c);
+            }
+            Instant received = Instant.now();
+            BatchApi.Response response = null;
+            String invalid = null;
+            if (status / 100 == 2) {
+                try {
+                    response = BatchApi.read(answer, BatchApi.Response.class);
+                } catch (IOException e) {
+                    invalid = e.getMessage() == null ? e.getClass().getSimpleName() : printable(e.getMessage());
+                }
+            }
+            return new BatchCoalescer.Reply(status, answer, response, invalid, null, received, objects.size(),
+                    (System.nanoTime() - start) / 1_000_000);
+        } catch (StorageException e) {
+            return new BatchCoalescer.Reply(0, "", null, null, e, Instant.now(), objects.size(),
+                    (System.nanoTime() - start) / 1_000_000);
         }
     }
 
@@ -302,29 +352,23 @@ final class LfsBackend implements StorageBackend {
         return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> entry(Place p, String body, String operation) throws StorageException {
-        Map<String, Object> answer;
-        try {
-            answer = Json.parseObject(body);
-        } catch (JsonException e) {
+    private static BatchApi.Entry entry(Place p, BatchCoalescer.Reply reply, String operation) throws StorageException {
+        BatchApi.Response answer = reply.response();
+        if (answer == null) {
             throw new StorageException(Kind.TRANSIENT, "the Git LFS server at " + p.endpoint()
-                    + " answered the batch request with no valid JSON: " + e.getMessage());
+                    + " answered the batch request with no valid JSON: " + reply.invalid());
         }
-        Object transfer = answer.get("transfer");
+        String transfer = answer.transfer();
         if (transfer != null && !"basic".equals(transfer)) {
             throw new StorageException(Kind.MISCONFIGURED, "the Git LFS server at " + p.endpoint()
-                    + " chose the transfer '" + printable(String.valueOf(transfer)) + "', lfs-cloud speaks 'basic' only");
+                    + " chose the transfer '" + printable(transfer) + "', lfs-cloud speaks 'basic' only");
         }
-        if (answer.get("objects") instanceof List<?> objects) {
-            for (Object o : objects) {
-                if (o instanceof Map<?, ?> m && p.oid().equals(m.get("oid"))) {
-                    Map<String, Object> entry = (Map<String, Object>) m;
-                    if (entry.get("error") instanceof Map<?, ?> error) {
-                        throw objectError(p, operation, error);
-                    }
-                    return entry;
+        for (BatchApi.Entry entry : answer.objects()) {
+            if (entry != null && p.oid().equals(entry.oid())) {
+                if (entry.error() != null) {
+                    throw objectError(p, operation, entry.error());
                 }
+                return entry;
             }
         }
         throw new StorageException(Kind.TRANSIENT, "the Git LFS server at " + p.endpoint()
@@ -332,9 +376,9 @@ final class LfsBackend implements StorageBackend {
     }
 
     /** A per-object error of the Batch API, by its code (the API's own meanings). */
-    private static StorageException objectError(Place p, String operation, Map<?, ?> error) {
-        long code = error.get("code") instanceof Long l ? l : 0;
-        String message = error.get("message") instanceof String s ? printable(s) : "";
+    private static StorageException objectError(Place p, String operation, BatchApi.ObjectError error) {
+        long code = error.code() == null ? 0 : error.code();
+        String message = error.message() == null ? "" : printable(error.message());
         String what = "the Git LFS server at " + p.endpoint() + " cannot " + operation + " " + shortOid(p.oid())
                 + " (" + code + (message.isEmpty() ? "" : " " + message) + ")";
         Kind kind;
@@ -353,11 +397,13 @@ final class LfsBackend implements StorageBackend {
     }
 
     /** The entry's action {@code name}, or {@code null} when it has none. */
-    private Action action(Place p, Map<String, Object> entry, String name) throws StorageException {
-        if (!(entry.get("actions") instanceof Map<?, ?> actions) || !(actions.get(name) instanceof Map<?, ?> a)) {
+    private Action action(Place p, Reply reply, String name) throws StorageException {
+        BatchApi.ActionSpec a = reply.entry().actions().get(name);
+        if (a == null) {
             return null;
         }
-        if (!(a.get("href") instanceof String href)) {
+        String href = a.href();
+        if (href == null) {
             throw new StorageException(Kind.TRANSIENT, "the Git LFS server at " + p.endpoint() + " gave a " + name
                     + " action without href for " + shortOid(p.oid()));
         }
@@ -377,19 +423,17 @@ final class LfsBackend implements StorageBackend {
         // no credentials in it, no https → http), before anything connects to it
         config.checkRedirect(p.endpoint(), uri);
         Map<String, String> headers = new LinkedHashMap<>();
-        if (a.get("header") instanceof Map<?, ?> h) {
-            for (Map.Entry<?, ?> e : h.entrySet()) {
-                if (e.getKey() instanceof String k && e.getValue() instanceof String v && safeHeader(k, v)) {
-                    headers.put(k, v);
-                }
+        for (Map.Entry<String, String> e : a.header().entrySet()) {
+            if (e.getKey() != null && e.getValue() != null && safeHeader(e.getKey(), e.getValue())) {
+                headers.put(e.getKey(), e.getValue());
             }
         }
         Instant expires = null;
-        if (a.get("expires_in") instanceof Long seconds) {
-            expires = Instant.now().plusSeconds(seconds);
-        } else if (a.get("expires_at") instanceof String at) {
+        if (a.expiresIn() != null && a.expiresIn() != 0) {
+            expires = reply.received().plusSeconds(a.expiresIn()); // from when the answer came, not from now
+        } else if (a.expiresAt() != null) {
             try {
-                expires = Instant.parse(at);
+                expires = Instant.parse(a.expiresAt());
             } catch (DateTimeParseException e) {
                 expires = null; // git-lfs ignores what it cannot read, too
             }
@@ -516,24 +560,34 @@ final class LfsBackend implements StorageBackend {
         }
     }
 
-    /** A failed HTTP answer as a storage failure of its kind, with the server's message if it gave one. */
-    private static StorageException failed(HttpURLConnection c, int status, String what, Place p) {
-        String message = "";
+    /** The start of a failed answer's body ({@code ""} when there is none); the connection is closed. */
+    private static String errorBody(HttpURLConnection c) {
         try (InputStream err = c.getErrorStream()) {
-            if (err != null) {
-                String body = new String(err.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
-                try {
-                    if (Json.parseObject(body).get("message") instanceof String s) {
-                        message = ": " + printable(s);
-                    }
-                } catch (JsonException notJson) {
-                    // a plain error page says nothing more than the status
-                }
-            }
+            return err == null ? "" : new String(err.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            // the status says enough
+            return ""; // the status says enough
         } finally {
             c.disconnect();
+        }
+    }
+
+    /** A failed HTTP answer as a storage failure of its kind, with the server's message if it gave one. */
+    private static StorageException failed(HttpURLConnection c, int status, String what, Place p) {
+        return failed(status, errorBody(c), what, p);
+    }
+
+    /** A failed HTTP answer ({@code status}, {@code body}) as a storage failure of its kind, with the server's message. */
+    private static StorageException failed(int status, String body, String what, Place p) {
+        String message = "";
+        if (!body.isEmpty()) {
+            try {
+                String s = BatchApi.read(body, BatchApi.Message.class).message();
+                if (s != null) {
+                    message = ": " + printable(s);
+                }
+            } catch (IOException notJson) {
+                // a plain error page says nothing more than the status
+            }
         }
         String text = what + " failed at the Git LFS server at " + p.endpoint().getHost() + " with HTTP " + status + message;
         Kind kind;
@@ -575,7 +629,11 @@ final class LfsBackend implements StorageBackend {
         return s.length() > 200 ? sb + "…" : sb.toString();
     }
 
-    /** A download's body that releases its connection when closed. */
+    /**
+     * A download's body that releases its connection when closed: one read to its end goes back to the
+     * JDK's keep-alive cache for the next transfer to the same server (a new TCP connection per object
+     * cost more than the object, for small ones); one closed early is drained or dropped by the JDK.
+     */
     private static final class Closing extends FilterInputStream {
         private final HttpURLConnection connection;
 
@@ -584,12 +642,36 @@ final class LfsBackend implements StorageBackend {
             this.connection = connection;
         }
 
+        private boolean failed;
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
         @Override
         public void close() throws IOException {
             try {
                 super.close();
             } finally {
-                connection.disconnect();
+                if (failed) {
+                    connection.disconnect(); // never hand a broken connection back
+                }
             }
         }
     }

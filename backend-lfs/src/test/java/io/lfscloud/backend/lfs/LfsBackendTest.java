@@ -314,6 +314,152 @@ class LfsBackendTest {
         assertFalse(server.has(c.oid()));
     }
 
+    /** {@code count} objects put on the server through a backend of their own. */
+    List<Content> onServer(int count, long seed) throws Exception {
+        List<Content> objects = new ArrayList<>();
+        try (StorageBackend writer = backend(new Helper("s3cret"))) {
+            for (int i = 0; i < count; i++) {
+                Content c = content(4000 + i, seed + i);
+                writer.write(object(c.oid()), c.file(), c.bytes().length, c.oid(), TransferListener.NONE);
+                objects.add(c);
+            }
+        }
+        return objects;
+    }
+
+    byte[] readAll(StorageBackend b, Content c) throws Exception {
+        try (InputStream in = b.read(object(c.oid()), 0, ObjectInfo.of(object(c.oid()), c.bytes().length))) {
+            return in.readAllBytes();
+        }
+    }
+
+    static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 20 s: " + what);
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    @Test
+    void eightConnectionsReadingAtOnceShareBatchCalls() throws Exception {
+        List<Content> objects = onServer(160, 1000);
+        // as in the transfer server: each agent connection has a backend of its own (its repository's credentials)
+        List<StorageBackend> connections = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            connections.add(backend(new Helper("s3cret")));
+        }
+        int before = server.batchSizes().size();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<?>> agents = new ArrayList<>();
+            for (int a = 0; a < 8; a++) {
+                int agent = a;
+                agents.add(pool.submit(() -> {
+                    for (int i = agent; i < objects.size(); i += 8) { // one request at a time, as a protocol v1 agent
+                        assertArrayEquals(objects.get(i).bytes(), readAll(connections.get(agent), objects.get(i)));
+                    }
+                    return null;
+                }));
+            }
+            for (var f : agents) {
+                f.get();
+            }
+        } finally {
+            connections.forEach(StorageBackend::close);
+        }
+        List<Integer> sizes = server.batchSizes().subList(before, server.batchSizes().size());
+        assertTrue(sizes.size() < objects.size() * 3 / 4, "fewer batch calls than objects: " + sizes);
+        assertTrue(sizes.stream().anyMatch(n -> n > 1), "calls for several objects: " + sizes);
+        assertTrue(sizes.stream().allMatch(n -> n <= BatchCoalescer.MAX_OBJECTS), "at most 100 a call: " + sizes);
+    }
+
+    @Test
+    void requestsMadeWhileACallIsInFlightGoInTheNextCallEachWithItsOwnAnswer() throws Exception {
+        List<Content> present = onServer(3, 2000);
+        Content missing = content(1000, 2100);
+        try (StorageBackend a = backend(new Helper("s3cret")); StorageBackend b = backend(new Helper("s3cret"));
+             var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            a.stat(object(present.get(0).oid())); // both connections know their credentials already
+            b.stat(object(present.get(0).oid()));
+            int before = server.batchSizes().size();
+            java.util.concurrent.Future<byte[]> first;
+            java.util.concurrent.Future<byte[]> second;
+            java.util.concurrent.Future<byte[]> third;
+            java.util.concurrent.Future<byte[]> notThere;
+            server.holdBatches();
+            try {
+                first = pool.submit(() -> readAll(a, present.get(0)));
+                await(() -> server.heldBatches() == 1, "the first call reached the server");
+                second = pool.submit(() -> readAll(b, present.get(1)));
+                notThere = pool.submit(() -> readAll(a, missing));
+                third = pool.submit(() -> readAll(b, present.get(2)));
+                await(() -> BatchCoalescer.shared().waiting() == 3, "three requests wait for the call in flight");
+                assertEquals(1, server.heldBatches(), "nothing sent while a call is in flight");
+            } finally {
+                server.releaseBatches();
+            }
+            assertArrayEquals(present.get(0).bytes(), first.get());
+            assertArrayEquals(present.get(1).bytes(), second.get());
+            assertArrayEquals(present.get(2).bytes(), third.get());
+            var e = assertThrows(java.util.concurrent.ExecutionException.class, notThere::get);
+            assertEquals(StorageException.Kind.NOT_FOUND, ((StorageException) e.getCause()).kind(), e.getMessage());
+            assertTrue(e.getCause().getMessage().contains(LfsBackend.shortOid(missing.oid())), e.getCause().getMessage());
+            assertEquals(List.of(1, 3), server.batchSizes().subList(before, server.batchSizes().size()),
+                    "one call for the first request, one for the three that came while it was in flight");
+        }
+    }
+
+    @Test
+    void requestsWithOtherCredentialsNeverShareACall() throws Exception {
+        Content c = onServer(1, 3000).getFirst();
+        try (StorageBackend good = backend(new Helper("s3cret"));
+             StorageBackend bad = backend(new Helper("wrong", "wrong-again"));
+             var pool = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            good.stat(object(c.oid())); // its credentials are known: its calls send them
+            java.util.concurrent.Future<byte[]> withCredentials;
+            java.util.concurrent.Future<byte[]> without;
+            server.holdBatches();
+            try {
+                withCredentials = pool.submit(() -> readAll(good, c));
+                await(() -> server.heldBatches() == 1, "the call with credentials reached the server");
+                without = pool.submit(() -> readAll(bad, c)); // another repository's request, on the same server
+                // its calls (without credentials, then with the wrong ones) are its own, answered (401) meanwhile
+                java.util.concurrent.Future<byte[]> other = without;
+                await(other::isDone, "the other repository's request was answered while the call with credentials is held");
+                assertEquals(1, server.heldBatches());
+            } finally {
+                server.releaseBatches();
+            }
+            assertArrayEquals(c.bytes(), withCredentials.get());
+            var e = assertThrows(java.util.concurrent.ExecutionException.class, without::get);
+            assertEquals(StorageException.Kind.ACCESS_DENIED, ((StorageException) e.getCause()).kind(), e.getMessage());
+        }
+    }
+
+    @Test
+    void aVerifyLinkThatExpiresDuringTheUploadIsAskedForAgain() throws Exception {
+        Content c = content(2000, 4000);
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("alice:s3cret".getBytes());
+        String expiring = server.endpoint() + "/objects/verify-expiring";
+        server.answerNextBatch("{\"objects\":[{\"oid\":\"" + c.oid() + "\",\"size\":2000,\"actions\":{"
+                + "\"upload\":{\"href\":\"" + server.endpoint() + "/objects/" + c.oid() + "\",\"header\":{\"Authorization\":\""
+                + basic + "\"}},\"verify\":{\"href\":\"" + expiring + "\",\"header\":{\"Authorization\":\"" + basic
+                + "\"},\"expires_in\":2}}}]}");
+        server.fail("verify-expiring", 500);
+        int before = server.batchSizes().size();
+        try (StorageBackend b = backend(new Helper("s3cret"))) {
+            assertTrue(b.write(object(c.oid()), c.file(), 2000, c.oid(), TransferListener.NONE));
+        } finally {
+            server.fail("verify-expiring", 0);
+        }
+        assertTrue(server.has(c.oid()));
+        assertTrue(server.requests().stream().noneMatch(r -> r.path().contains("verify-expiring")),
+                "the link that expired was not used");
+        assertEquals(3, server.batchSizes().size() - before, "401, the upload's call, and the call for a new verify link");
+    }
+
     @Test
     void urlsOfObjectsAreParsedStrictly() throws Exception {
         String oid = "a".repeat(64);
