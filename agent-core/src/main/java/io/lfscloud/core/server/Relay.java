@@ -329,10 +329,22 @@ public final class Relay {
                     }
                 }
             }
+        } catch (GitLfsGone e) {
+            // nobody is left to answer: closing the connection has the server cancel its transfers
+            Log.trace("cannot write to git-lfs (" + e.getMessage() + "): ending the connection");
+            closeQuietly(ch);
+            return 1;
         } catch (IOException e) {
             Log.trace("the transfer server's connection broke: " + e.getMessage());
         }
         return serveLocally(pump);
+    }
+
+    /** git-lfs's end of the protocol stream (stdout) is closed: git-lfs is gone. */
+    private static final class GitLfsGone extends IOException {
+        GitLfsGone(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     /** Copies git-lfs's input to the server (or, once it is gone, to the in-process agent). */
@@ -449,8 +461,12 @@ public final class Relay {
                 trackOut(line, false);
             }
         }
-        protocolOut.write(ready);
-        protocolOut.flush();
+        try {
+            protocolOut.write(ready);
+            protocolOut.flush();
+        } catch (IOException e) {
+            throw new GitLfsGone(e);
+        }
     }
 
     private static int lastNewline(byte[] b) {
