@@ -372,11 +372,11 @@ public final class TransferServer {
                 if (!p.getFileName().toString().endsWith(".sock") || !ServerDir.ownSocket(p)) {
                     continue;
                 }
-                String answer = Relay.ask(p, what);
+                String answer = ServerConnector.ask(p, what);
                 if (answer != null) {
                     found++;
                     System.out.print(answer);
-                } else if (Relay.refused(p)) {
+                } else if (ServerConnector.refused(p)) {
                     Files.deleteIfExists(p); // its server is gone (killed): nobody listens there
                 }
             }
