@@ -30,6 +30,8 @@ final class Sandbox {
     static final Path IMAGE = Path.of(System.getProperty("lfscloud.image", "../distribution/target/lfs-cloud"))
             .toAbsolutePath().normalize();
     static final Path LAUNCHER = IMAGE.resolve("bin/git-lfs-cloud");
+    /** Whether the suite runs with the transfer server on ({@code -Dlfscloud.test.server=true}). */
+    static final boolean SERVER = Boolean.getBoolean("lfscloud.test.server");
 
     final Path root;
     final Path home;

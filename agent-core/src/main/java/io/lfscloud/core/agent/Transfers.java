@@ -41,6 +41,9 @@ import java.util.Map;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -81,6 +84,8 @@ public final class Transfers implements AutoCloseable {
     private final Map<URI, StorageBackend> lfsServers = new HashMap<>();
     private RecordStore records;
     private Map<String, String> indexBlobs;
+    private volatile boolean cancelled;
+    private final Set<Thread> running = ConcurrentHashMap.newKeySet();
 
     public Transfers(Path workingDir) {
         this(workingDir, repo -> BackendRegistry.load(repo.setting("lfs-cloud.pluginPath"), true), null);
@@ -417,6 +422,17 @@ public final class Transfers implements AutoCloseable {
      * failure it is deleted.
      */
     public Path download(Oid oid, long size, TransferListener progress) throws TransferFailure {
+        Thread me = enter();
+        try {
+            return downloadNow(oid, size, cancellable(progress));
+        } catch (CancellationException e) {
+            throw cancelledFailure();
+        } finally {
+            leave(me);
+        }
+    }
+
+    private Path downloadNow(Oid oid, long size, TransferListener progress) throws TransferFailure {
         if (size < 0) {
             throw TransferFailure.badRequest("invalid size " + size);
         }
@@ -646,6 +662,17 @@ public final class Transfers implements AutoCloseable {
 
     /** Uploads the file at {@code path}, which git-lfs says holds object {@code oid}. */
     public void upload(Oid oid, long size, String path, TransferListener progress) throws TransferFailure {
+        Thread me = enter();
+        try {
+            uploadNow(oid, size, path, cancellable(progress));
+        } catch (CancellationException e) {
+            throw cancelledFailure();
+        } finally {
+            leave(me);
+        }
+    }
+
+    private void uploadNow(Oid oid, long size, String path, TransferListener progress) throws TransferFailure {
         if (path == null || path.isEmpty()) {
             throw TransferFailure.badRequest("upload of " + oid + " has no path");
         }
@@ -806,6 +833,9 @@ public final class Transfers implements AutoCloseable {
     // ------------------------------------------------------------------ misc
 
     private void retryPause(Oid oid, int attempt, Exception e) throws TransferFailure {
+        if (cancelled) {
+            throw cancelledFailure();
+        }
         RetryPolicy policy = retry();
         Log.trace("retrying " + oid.shortForm() + " in " + policy.pauseMillis(attempt) + " ms after: " + describe(e));
         try {
@@ -821,6 +851,58 @@ public final class Transfers implements AutoCloseable {
             return "no such file: " + m;
         }
         return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    // ----------------------------------------------------------- cancellation
+
+    /**
+     * Ends the downloads and uploads in flight and refuses new ones, for a transfer server whose
+     * relay is gone (git-lfs killed or interrupted): each stops at its next buffer or retry and
+     * deletes its temp file, as an interrupted agent's exit would. {@link #interruptRunning}
+     * also wakes the transfers blocked where no bytes move.
+     */
+    public void cancel() {
+        cancelled = true;
+    }
+
+    /** Interrupts the threads inside a download or upload (after {@link #cancel}). */
+    public void interruptRunning() {
+        running.forEach(Thread::interrupt);
+    }
+
+    /** Whether a download or upload is in flight. */
+    public boolean busy() {
+        return !running.isEmpty();
+    }
+
+    private Thread enter() throws TransferFailure {
+        Thread me = Thread.currentThread();
+        running.add(me);
+        if (cancelled) {
+            running.remove(me);
+            throw cancelledFailure();
+        }
+        return me;
+    }
+
+    private void leave(Thread me) {
+        running.remove(me);
+        if (cancelled) {
+            Thread.interrupted(); // an interrupt meant for this transfer, not for what the thread does next
+        }
+    }
+
+    private TransferListener cancellable(TransferListener to) {
+        return bytes -> {
+            if (cancelled) {
+                throw new CancellationException();
+            }
+            to.transferred(bytes);
+        };
+    }
+
+    private static TransferFailure cancelledFailure() {
+        return new TransferFailure(ErrorCode.INTERNAL, "cancelled: git-lfs is gone", false, null);
     }
 
     @Override

@@ -39,6 +39,12 @@ public final class TransferServer {
     /** How long a server waits without agents before it gives unused heap back. */
     private static final long TRIM_AFTER_NANOS = 5_000_000_000L;
 
+    /** How often a connection with transfers in flight checks that its relay is still there. */
+    private static final long WATCH_MILLIS = 200;
+
+    /** How long cancelled transfers have to stop by themselves before their threads are interrupted. */
+    private static final long INTERRUPT_AFTER_MILLIS = 2_000;
+
     /** The default idle time before a server without connections exits. */
     static final long DEFAULT_IDLE_SECONDS = 300;
 
@@ -285,7 +291,17 @@ public final class TransferServer {
             };
             Transfers transfers = new Transfers(Path.of(header.get("cwd")), this::registryFor, null);
             OutputStream out = frames.stream(Wire.OUT);
-            code = new Agent(in, out, transfers).run(first);
+            java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+            Thread watcher = Thread.ofVirtual().name("server-relay-watch").start(() -> watchRelay(frames, transfers, ended));
+            try {
+                code = new Agent(in, out, transfers).run(first);
+            } finally {
+                ended.countDown();
+                watcher.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            code = 1;
         } catch (RuntimeException | Error e) {
             Log.error("internal error in the transfer server: " + e, e);
             code = 1;
@@ -299,6 +315,31 @@ public final class TransferServer {
         }
         byte[] exit = {(byte) code};
         frames.frame(Wire.EXIT, exit, 0, 1);
+    }
+
+    /**
+     * Cancels a connection's transfers once its relay is gone (git-lfs killed or interrupted,
+     * the relay with it): nobody is left to take their answers, and an interrupted agent in
+     * process would have deleted its temp files on its way out. The transfers stop at their next
+     * buffer or retry; those still running a while later (blocked where no bytes move) are
+     * interrupted. While transfers run, a relay that heard nothing lately is pinged.
+     */
+    private static void watchRelay(Wire.FrameWriter frames, Transfers transfers, java.util.concurrent.CountDownLatch ended) {
+        try {
+            while (!ended.await(WATCH_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (!transfers.busy() || frames.alive(WATCH_MILLIS * 1_000_000)) {
+                    continue;
+                }
+                Log.trace("server: the relay is gone: cancelling its transfers");
+                transfers.cancel();
+                if (!ended.await(INTERRUPT_AFTER_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    transfers.interruptRunning();
+                }
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -331,11 +372,11 @@ public final class TransferServer {
                 if (!p.getFileName().toString().endsWith(".sock") || !ServerDir.ownSocket(p)) {
                     continue;
                 }
-                String answer = Relay.ask(p, what);
+                String answer = ServerConnector.ask(p, what);
                 if (answer != null) {
                     found++;
                     System.out.print(answer);
-                } else if (Relay.refused(p)) {
+                } else if (ServerConnector.refused(p)) {
                     Files.deleteIfExists(p); // its server is gone (killed): nobody listens there
                 }
             }

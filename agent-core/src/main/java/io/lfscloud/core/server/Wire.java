@@ -16,7 +16,8 @@ import java.util.Map;
  * git-lfs's bytes exactly as they come, and shuts its output at git-lfs's end of input. The
  * server answers in frames: a type byte, a length and that many bytes: {@link #OUT} protocol
  * bytes for git-lfs, {@link #ERR} diagnostics for the relay's stderr, {@link #EXIT} the exit
- * code (last), {@link #TEXT} the answer to a status or stop request.
+ * code (last), {@link #TEXT} the answer to a status or stop request, {@link #PING} nothing (an
+ * empty frame that tells the server whether the relay is still there while transfers run).
  */
 final class Wire {
 
@@ -25,6 +26,7 @@ final class Wire {
     static final byte ERR = 'E';
     static final byte EXIT = 'X';
     static final byte TEXT = 'T';
+    static final byte PING = 'P';
 
     private static final int MAX_HEADER = 8 << 20;
     static final int MAX_FRAME = 1 << 20;
@@ -81,7 +83,8 @@ final class Wire {
     /** Writes frames; several threads may write, each frame whole. */
     static final class FrameWriter {
         private final OutputStream out;
-        private boolean broken;
+        private volatile boolean broken;
+        private volatile long lastWrite = System.nanoTime();
 
         FrameWriter(OutputStream out) {
             this.out = out;
@@ -92,6 +95,9 @@ final class Wire {
                 throw new IOException("the relay is gone");
             }
             try {
+                if (len == 0) {
+                    out.write(new byte[] {type, 0, 0, 0, 0});
+                }
                 while (len > 0) {
                     int n = Math.min(len, MAX_FRAME);
                     byte[] head = {type, (byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n};
@@ -101,9 +107,30 @@ final class Wire {
                     len -= n;
                 }
                 out.flush();
+                lastWrite = System.nanoTime();
             } catch (IOException e) {
                 broken = true;
                 throw e;
+            }
+        }
+
+        /**
+         * Whether the relay is still there: {@code false} once a write failed; otherwise, when
+         * nothing was written for {@code quietNanos}, an empty {@link #PING} frame finds out (a
+         * write to a socket whose other end is closed fails at once).
+         */
+        boolean alive(long quietNanos) {
+            if (broken) {
+                return false;
+            }
+            if (System.nanoTime() - lastWrite < quietNanos) {
+                return true;
+            }
+            try {
+                frame(PING, new byte[0], 0, 0);
+                return true;
+            } catch (IOException e) {
+                return false;
             }
         }
 

@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -240,6 +241,31 @@ class TransfersTest {
                 () -> transfers().upload(Oid.parse(oid), 1, file.toString(), TransferListener.NONE));
         assertEquals(ErrorCode.BAD_REQUEST, size.code());
         assertTrue(objects.isEmpty());
+    }
+
+    @Test
+    void aCancelledDownloadStopsAtItsNextBufferLeavesNoTempFileAndNoTransferStartsAfter() throws Exception {
+        byte[] content = new byte[4 * VerifyingSink.BUFFER_SIZE];
+        new Random(3).nextBytes(content);
+        String oid = put(content);
+        Transfers t = transfers();
+        List<Long> progress = new ArrayList<>();
+        TransferFailure f = assertThrows(TransferFailure.class, () -> t.download(Oid.parse(oid), content.length, n -> {
+            progress.add(n);
+            assertTrue(t.busy(), "a download in flight");
+            t.cancel(); // as the transfer server does when the relay is gone
+        }));
+        assertTrue(f.getMessage().contains("cancelled"), f.getMessage());
+        assertEquals(1, progress.size(), "stopped at the next buffer: " + progress);
+        assertEquals(List.of(), tmpFiles(), "its .part deleted");
+        assertFalse(t.busy());
+        assertFalse(Thread.currentThread().isInterrupted());
+
+        Path file = Files.write(repo.resolve("up.bin"), content);
+        TransferFailure refused = assertThrows(TransferFailure.class,
+                () -> t.upload(Oid.parse(oid), content.length, file.toString(), TransferListener.NONE));
+        assertTrue(refused.getMessage().contains("cancelled"), refused.getMessage());
+        assertEquals(1, readOffsets.size(), "nothing read again: " + readOffsets);
     }
 
     @Test
