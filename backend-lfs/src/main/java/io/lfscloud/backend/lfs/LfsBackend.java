@@ -37,6 +37,10 @@ import java.util.Optional;
  * {@code basic} transfer: one batch call per object, then the action it hands out ({@code download}:
  * GET; {@code upload}: PUT, then {@code verify}: POST), with the action's own headers.
  *
+ * <p>A server reached over SSH ({@link Credentials#authorization}) is called at the endpoint its
+ * {@code git-lfs-authenticate} gave, with the headers it gave (asked once more after a 401). With
+ * {@code lfs.URL.access basic} ({@link Credentials#sendFirst}) the first call carries credentials.
+ *
  * <p>Credentials: the first Batch API call goes without; after a 401 the backend asks git's
  * credential helpers ({@link Credentials#fill}), and keeps what worked for later calls (and tells
  * git, {@code approve}); credentials refused with a 401 are rejected and asked for once more, then
@@ -108,7 +112,7 @@ final class LfsBackend implements StorageBackend {
 
     @Override
     public ObjectInfo stat(URI object) throws StorageException {
-        Place p = place(object);
+        Place p = served(place(object), "download");
         // the Batch API needs a size; a server that knows the object answers with its own
         Map<String, Object> o = batch(p, "download", 0);
         Object size = o.get("size");
@@ -117,7 +121,7 @@ final class LfsBackend implements StorageBackend {
 
     @Override
     public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
-        Place p = place(object);
+        Place p = served(place(object), "download");
         long size = expected == null ? 0 : expected.size();
         Action download = action(p, batch(p, "download", size), "download");
         if (download == null) {
@@ -149,6 +153,7 @@ final class LfsBackend implements StorageBackend {
         if (!p.oid().equals(sha256)) {
             throw new StorageException(Kind.CORRUPT, "object " + object + " cannot hold content claimed as " + sha256);
         }
+        p = served(p, "upload");
         Map<String, Object> o = batch(p, "upload", size);
         Action upload = action(p, o, "upload");
         if (upload == null) {
@@ -199,6 +204,20 @@ final class LfsBackend implements StorageBackend {
 
     // ------------------------------------------------------------- Batch API
 
+    /**
+     * The place where the Batch API really is: for a server reached over SSH, the endpoint its
+     * {@code git-lfs-authenticate} gave (held to the URL policy as any link a server hands out);
+     * else the place itself.
+     */
+    private Place served(Place p, String operation) throws StorageException {
+        Optional<Credentials.Authorization> ssh = credentials.authorization(operation, false);
+        if (ssh.isEmpty() || ssh.get().href().equals(p.endpoint())) {
+            return p;
+        }
+        config.checkRedirect(ssh.get().href(), ssh.get().href());
+        return new Place(ssh.get().href(), p.oid());
+    }
+
     /** An action the server handed out: where to go, with which headers, until when. */
     record Action(URI href, Map<String, String> headers, Instant expiresAt) {
     }
@@ -217,14 +236,21 @@ final class LfsBackend implements StorageBackend {
         URI url = URI.create(p.endpoint() + "/objects/batch");
         String authority = p.endpoint().getScheme() + "://" + p.endpoint().getRawAuthority();
 
+        // an SSH server's headers authenticate by themselves, as with git-lfs (no credential helper then)
+        Map<String, String> sshHeaders = credentials.authorization(operation, false).map(Credentials.Authorization::headers)
+                .orElse(Map.of());
+        boolean renewed = false;
         Credentials.Credential credential;
         synchronized (this) {
             credential = known.get(authority);
         }
         boolean askedAgain = false;
+        if (credential == null && sshHeaders.isEmpty() && credentials.sendFirst(p.endpoint())) {
+            credential = sharedOrFill(p, authority, null); // lfs.URL.access basic: credentials from the first request
+        }
         while (true) {
             long start = System.nanoTime();
-            HttpURLConnection c = open(url, "POST", Map.of());
+            HttpURLConnection c = open(url, "POST", sshHeaders);
             c.setRequestProperty("Accept", MEDIA_TYPE);
             c.setRequestProperty("Content-Type", MEDIA_TYPE);
             if (credential != null) {
@@ -234,6 +260,17 @@ final class LfsBackend implements StorageBackend {
             int status = status(c);
             trace("Git LFS batch " + operation + " of " + shortOid(p.oid()) + ": " + status + " in "
                     + (System.nanoTime() - start) / 1_000_000 + " ms" + (credential == null ? "" : " (with credentials)"));
+            if (status == 401 && !sshHeaders.isEmpty()) {
+                c.disconnect();
+                if (renewed) {
+                    throw new StorageException(Kind.ACCESS_DENIED, "the Git LFS server at " + p.endpoint()
+                            + " refused what git-lfs-authenticate gave over ssh (asked twice)");
+                }
+                renewed = true; // expired early, perhaps: ask ssh once more
+                sshHeaders = credentials.authorization(operation, true).map(Credentials.Authorization::headers)
+                        .orElse(Map.of());
+                continue;
+            }
             if (status == 401) {
                 c.disconnect();
                 if (credential != null) {
