@@ -211,11 +211,15 @@ final class LfsBackend implements StorageBackend {
      */
     private Place served(Place p, String operation) throws StorageException {
         Optional<Credentials.Authorization> ssh = credentials.authorization(operation, false);
-        if (ssh.isEmpty() || ssh.get().href().equals(p.endpoint())) {
+        if (ssh.isEmpty()) {
             return p;
         }
-        config.checkRedirect(ssh.get().href(), ssh.get().href());
-        return new Place(ssh.get().href(), p.oid());
+        URI href = URI.create(ssh.get().href().toString().replaceAll("/+$", ""));
+        if (href.equals(p.endpoint())) {
+            return p;
+        }
+        config.checkRedirect(href, href);
+        return new Place(href, p.oid());
     }
 
     /** An action the server handed out: where to go, with which headers, until when. */
