@@ -290,7 +290,17 @@ final class LfsBackend implements StorageBackend {
                     }
                     askedAgain = true;
                 }
-                credential = sharedOrFill(p, authority, credential);
+                Credentials.Credential refused = credential;
+                try {
+                    credential = sharedOrFill(p, authority, refused);
+                } catch (StorageException none) {
+                    if (refused == null) {
+                        throw none;
+                    }
+                    throw new StorageException(Kind.ACCESS_DENIED, "the Git LFS server at " + p.endpoint()
+                            + " refused the credentials git gave for " + p.endpoint().getHost() + ", and git has no others"
+                            + " (they were rejected); check them ('git credential fill') or your credential helper");
+                }
                 continue;
             }
             if (status / 100 != 2) {
