@@ -8,4 +8,5 @@ need_package git git
 need_package git-lfs git-lfs
 need_package nginx nginx          # the HTTP backend's real server
 need_package man man-db           # `git lfs-cloud --help` opens the shipped manual page
+need_package sshd openssh-server  # a real sshd for ssh:// remotes (git-lfs-authenticate)
 mvn25 verify "$@"

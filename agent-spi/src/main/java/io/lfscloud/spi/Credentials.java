@@ -44,6 +44,39 @@ public interface Credentials {
     void reject(Credential credential);
 
     /**
+     * Whether requests to {@code url} should carry credentials from the first one ({@code git
+     * config lfs.URL.access basic}, as git-lfs reads it) rather than only after a 401.
+     */
+    default boolean sendFirst(URI url) {
+        return false;
+    }
+
+    /**
+     * For a server reached over SSH: what {@code git-lfs-authenticate} said for {@code operation}
+     * ({@code download} or {@code upload}), the Batch API endpoint to use and the headers that
+     * authenticate requests to it; empty for servers reached over http(s). An answer is kept until it
+     * expires; {@code renew} asks again (the last one was refused).
+     *
+     * @throws StorageException when ssh fails, or the remote is refused (a host starting with '-')
+     */
+    default Optional<Authorization> authorization(String operation, boolean renew) throws StorageException {
+        return Optional.empty();
+    }
+
+    /** The endpoint and headers an SSH server gave; its {@link #toString()} shows no header value. */
+    record Authorization(URI href, Map<String, String> headers) {
+
+        public Authorization {
+            headers = Map.copyOf(headers);
+        }
+
+        @Override
+        public String toString() {
+            return "Authorization[href=" + href + ", headers=" + headers.keySet() + "]";
+        }
+    }
+
+    /**
      * One credential, with everything git's helper said of it ({@code protocol}, {@code host},
      * {@code path}, {@code username}, {@code password}…), to be handed back to approve or reject
      * it. Its {@link #toString()} shows no secret.

@@ -2,6 +2,7 @@ package io.lfscloud.e2e;
 
 import io.lfscloud.testkit.LfsServer;
 import io.lfscloud.testkit.Nginx;
+import io.lfscloud.testkit.S3Proxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,7 @@ class LfsServerStoreTest {
 
     LfsServer server;
     Nginx nginx;
+    S3Proxy s3;
     Sandbox sb;
     Path helperLog;
     final AtomicInteger counter = new AtomicInteger();
@@ -45,7 +47,10 @@ class LfsServerStoreTest {
     void start() throws Exception {
         server = new LfsServer(tmp.resolve("lfs-server"), "alice", "s3cret");
         nginx = new Nginx(tmp);
+        s3 = new S3Proxy(tmp);
+        s3.createBucket("data");
         sb = new Sandbox(tmp.resolve("world"));
+        sb.useS3(s3.endpoint());
         sb.run(sb.root, "git", "lfs-cloud", "install", "--global").ok();
         helperLog = tmp.resolve("helper.log");
     }
@@ -54,6 +59,7 @@ class LfsServerStoreTest {
     void stop() throws Exception {
         server.close();
         nginx.close();
+        s3.close();
     }
 
     /**
@@ -188,11 +194,18 @@ class LfsServerStoreTest {
         Map<String, String> oids = writeFiles(r.work(), 2, 4);
         String tracked = Sandbox.writeRandom(nginx.root.resolve("in-place.bin"), 400_000, 404);
         sb.run(r.work(), "git", "lfs-cloud", "track-remote", "data/in-place.bin", "--url", nginx.url("in-place.bin")).ok();
+        byte[] inBucket = new byte[300_000];
+        new java.util.Random(405).nextBytes(inBucket);
+        s3.put("data", "in-bucket.bin", inBucket);
+        sb.run(r.work(), "git", "lfs-cloud", "track-remote", "data/in-bucket.bin", "--url", "s3://data/in-bucket.bin").ok();
+        String trackedInBucket = java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(inBucket));
         commitAndPush(r.work());
         for (String oid : oids.values()) {
             assertTrue(server.has(oid), "an ordinary object is on the LFS server");
         }
         assertFalse(server.has(tracked), "a file tracked in place is never uploaded to the LFS server");
+        assertFalse(server.has(trackedInBucket), "nor one tracked in place in a bucket");
 
         Path clone = sb.root.resolve("clone" + counter.incrementAndGet());
         sb.run(sb.root, withServer(helper, "clone", "-q", r.origin().toString(), clone.toString())).ok();
@@ -200,7 +213,70 @@ class LfsServerStoreTest {
             assertEquals(e.getValue(), Sandbox.sha256(clone.resolve(e.getKey())), "from the LFS server: " + e.getKey());
         }
         assertEquals(tracked, Sandbox.sha256(clone.resolve("data/in-place.bin")), "from its web server");
+        assertEquals(trackedInBucket, Sandbox.sha256(clone.resolve("data/in-bucket.bin")), "from its bucket");
         assertFalse(server.has(tracked));
+        assertFalse(server.has(trackedInBucket));
+    }
+
+    @Test
+    void theStoreHelpersCredentialsAreUsedAndWrongOnesAreErasedFromIt() throws Exception {
+        // git's own 'store' helper, keeping its file in the test HOME (~/.git-credentials)
+        Path stored = sb.home.resolve(".git-credentials");
+        String at = "@127.0.0.1:" + server.port();
+        try {
+            Files.writeString(stored, "http://alice:s3cret" + at + "\n");
+            Repo r = repo("store");
+            Map<String, String> oids = writeFiles(r.work(), 2, 9);
+            commitAndPush(r.work());
+            for (String oid : oids.values()) {
+                assertTrue(server.has(oid), "pushed with the stored credentials");
+            }
+            assertEquals(1, Files.readAllLines(stored).size(), "working credentials stay: " + Files.readString(stored));
+            assertTrue(Files.readString(stored).contains("alice:s3cret@"), "working credentials stay");
+
+            Files.writeString(stored, "http://alice:wrong" + at + "\n");
+            Path clone = sb.root.resolve("clone" + counter.incrementAndGet());
+            sb.run(sb.root, Map.of("GIT_LFS_SKIP_SMUDGE", "1"), withServer("store", "clone", "-q",
+                    r.origin().toString(), clone.toString())).ok();
+            Sandbox.Result pull = sb.run(clone, withServer("store", "lfs", "pull")).failed();
+            assertTrue(pull.all().contains("refused the credentials git gave for 127.0.0.1, and git has no others"), pull.all());
+            assertEquals(1, pull.all().lines().filter(l -> l.contains("refused the credentials")).map(l -> l.replaceAll(".*refused", ""))
+                    .distinct().count(), "one error, however many objects: " + pull.all());
+            assertFalse(pull.all().contains("wrong"), "the password is never shown: " + pull.all());
+            assertFalse(Files.readString(stored).contains("wrong"), "the refused credentials are not kept");
+        } finally {
+            Files.deleteIfExists(stored);
+        }
+    }
+
+    @Test
+    void afterA401TheRepositoryNotesBasicAccessAsGitLfsDoesAndLaterCallsSendCredentialsFirst() throws Exception {
+        String key = "lfs." + server.endpoint() + ".access";
+        // plain git-lfs's own behaviour, observed: a 401 leaves lfs.URL.access=basic in the repository
+        Sandbox plain = new Sandbox(tmp.resolve("plain-access"));
+        plain.git(plain.root, "lfs", "install").ok();
+        String helper = helper("s3cret");
+        Repo r = repo(helper);
+        writeFiles(r.work(), 2, 10);
+        sb.git(r.work(), "config", "--unset", key); // as new
+        commitAndPush(r.work());
+        assertEquals("basic", sb.git(r.work(), "config", "--get", key).out().strip(), "noted by lfs-cloud after the 401");
+        Path plainClone = plain.root.resolve("clone");
+        plain.run(plain.root, withServer(helper, "clone", "-q", r.origin().toString(), plainClone.toString())).ok();
+        assertEquals("basic", plain.git(plainClone, "config", "--get", key).out().strip(), "noted by plain git-lfs alike");
+
+        // with the note, lfs-cloud's first batch call carries the credentials: no 401 first
+        Path clone = sb.root.resolve("clone" + counter.incrementAndGet());
+        sb.run(sb.root, withServer(helper, "clone", "-q", r.origin().toString(), clone.toString())).ok();
+        sb.git(clone, "config", key, "basic").ok();
+        writeFiles(r.work(), 1, 11);
+        commitAndPush(r.work());
+        int before = server.requests().size();
+        sb.run(clone, withServer(helper, "pull", "-q", "origin", "main")).ok();
+        List<LfsServer.Request> batch = server.requests().subList(before, server.requests().size()).stream()
+                .filter(q -> q.path().endsWith("/objects/batch") && q.userAgent().startsWith("lfs-cloud")).toList();
+        assertFalse(batch.isEmpty(), "lfs-cloud fetched the new object");
+        assertTrue(batch.stream().allMatch(LfsServer.Request::authorized), "no call went without credentials: " + batch);
     }
 
     @Test

@@ -363,7 +363,7 @@ public final class Transfers implements AutoCloseable {
             String remoteName = name == null ? "origin" : Agent.forTrace(name);
             throw new TransferFailure(ErrorCode.of(StorageException.Kind.MISCONFIGURED),
                     (store.legacy() ? "lfs-cloud.store" : Stores.key(store.name(), "url")) + " is '" + LFS_STORE
-                            + "', but remote " + remoteName + " has no Git LFS server (an http or https lfs.url,"
+                            + "', but remote " + remoteName + " has no Git LFS server (an http, https or ssh lfs.url,"
                             + " remote.NAME.lfsurl or remote URL)", false, null);
         }
         try {

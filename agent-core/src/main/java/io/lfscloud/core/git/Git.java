@@ -33,6 +33,21 @@ public final class Git {
         }
     }
 
+    /** Gives a process this thread's GIT_* variables (those of the agent it serves, in the transfer server). */
+    static void useConnectionEnvironment(ProcessBuilder pb) {
+        Map<String, String> connection = CONNECTION_ENV.get();
+        if (connection != null) {
+            pb.environment().keySet().removeIf(name -> name.startsWith("GIT_"));
+            pb.environment().putAll(connection);
+        }
+    }
+
+    /** A GIT_* variable as the git this thread runs sees it ({@code null}: unset). */
+    static String variable(String name) {
+        Map<String, String> connection = CONNECTION_ENV.get();
+        return connection != null ? connection.get(name) : System.getenv(name);
+    }
+
     /** The outcome of one git command. */
     public record Result(int exitCode, String out, String err) {
         public boolean ok() {
@@ -81,11 +96,7 @@ public final class Git {
         if (input == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         }
-        Map<String, String> connection = CONNECTION_ENV.get();
-        if (connection != null) {
-            pb.environment().keySet().removeIf(name -> name.startsWith("GIT_"));
-            pb.environment().putAll(connection);
-        }
+        useConnectionEnvironment(pb);
         pb.environment().putAll(env);
         Process p;
         try {

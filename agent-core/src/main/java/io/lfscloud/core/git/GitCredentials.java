@@ -2,6 +2,7 @@ package io.lfscloud.core.git;
 
 import io.lfscloud.core.Log;
 import io.lfscloud.spi.Credentials;
+import io.lfscloud.spi.StorageException;
 
 import java.io.IOException;
 import java.net.URI;
@@ -20,19 +21,75 @@ import java.util.Optional;
  * the configured URL itself is used as it is, without git. Nothing is kept on disk by lfs-cloud,
  * and no credential reaches a log or a trace: only git's first error line (which names the URL,
  * never a secret) is traced.
+ *
+ * <p>As git-lfs: {@code lfs.URL.access basic} (git config, matched as git matches URLs) sends
+ * credentials from the first request; when git is asked for credentials without it (after a 401),
+ * it is set in the repository's config ({@code git config --local}), as git-lfs sets it. An SSH
+ * remote's server is asked over ssh ({@link SshAuthentication}).
  */
 public final class GitCredentials implements Credentials {
 
     private final Path workTree;
     private final LfsEndpoint endpoint;
 
+    private final SshAuthentication ssh;
+    /** {@code lfs.URL.access} per URL, as read or set; guarded by itself. */
+    private final Map<URI, String> access = new java.util.HashMap<>();
+
     public GitCredentials(Path workTree, LfsEndpoint endpoint) {
         this.workTree = workTree;
         this.endpoint = endpoint;
+        this.ssh = endpoint.ssh() == null ? null : new SshAuthentication(workTree, endpoint.ssh());
+    }
+
+    @Override
+    public Optional<Authorization> authorization(String operation, boolean renew) throws StorageException {
+        return ssh == null ? Optional.empty() : ssh.authorization(operation, renew);
+    }
+
+    @Override
+    public boolean sendFirst(URI url) {
+        return "basic".equalsIgnoreCase(access(url));
+    }
+
+    /** {@code lfs.URL.access} for {@code url} ({@code ""}: none). */
+    private String access(URI url) {
+        synchronized (access) {
+            String mode = access.get(url);
+            if (mode == null) {
+                try {
+                    Git.Result r = Git.run(workTree, List.of("config", "--get-urlmatch", "lfs.access", url.toString()));
+                    mode = r.ok() ? r.out().strip() : "";
+                } catch (IOException e) {
+                    mode = "";
+                }
+                access.put(url, mode);
+            }
+            return mode;
+        }
+    }
+
+    /** After a 401, as git-lfs: the server wants basic credentials, noted in the repository's config. */
+    private void noteBasicAccess(URI url) {
+        if (sendFirst(url)) {
+            return;
+        }
+        synchronized (access) {
+            access.put(url, "basic");
+        }
+        try {
+            Git.Result r = Git.run(workTree, List.of("config", "--local", "lfs." + url + ".access", "basic"));
+            if (!r.ok()) {
+                Log.trace("cannot note lfs." + url + ".access basic: " + r.firstErrorLine());
+            }
+        } catch (IOException e) {
+            Log.trace("cannot note lfs." + url + ".access basic: " + e.getMessage());
+        }
     }
 
     @Override
     public Optional<Credential> fill(URI url) {
+        noteBasicAccess(url);
         String user = null;
         String userInfo = endpoint.userInfo();
         if (userInfo != null) {

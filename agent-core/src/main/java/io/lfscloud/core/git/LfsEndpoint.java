@@ -23,14 +23,21 @@ import java.util.Optional;
  * @param userInfo  the user info the configured URL carried ({@code user} or {@code user:password}), or {@code null}
  * @param gitRemote the remote's own URL when it is on the endpoint's scheme and host (git-lfs asks
  *                  git's credential helpers for that URL then), or {@code null}
+ * @param ssh       for an SSH remote ({@code ssh://…} or scp-like {@code user@host:path}), the remote
+ *                  that {@code git-lfs-authenticate} is asked over ssh, and {@code api} is git-lfs's
+ *                  guess ({@code https://host/path…}) for when it has no answer; else {@code null}
  */
-public record LfsEndpoint(URI api, String userInfo, URI gitRemote) {
+public record LfsEndpoint(URI api, String userInfo, URI gitRemote, SshRemote ssh) {
+
+    public LfsEndpoint(URI api, String userInfo, URI gitRemote) {
+        this(api, userInfo, gitRemote, null);
+    }
 
     static final String DEFAULT_REMOTE = "origin";
 
     /**
      * The endpoint for {@code remote} (a remote's name or a URL; {@code null}: origin); empty when
-     * none is configured or it is not an http(s) URL (ssh and local remotes have no Batch API here).
+     * none is configured or it is neither an http(s) nor an SSH URL (local remotes have no Batch API).
      */
     public static Optional<LfsEndpoint> find(Path workTree, String remote, boolean upload) throws IOException {
         Git.Result r = Git.run(workTree, List.of("config", "-z", "--get-regexp",
@@ -83,6 +90,12 @@ public record LfsEndpoint(URI api, String userInfo, URI gitRemote) {
             return Optional.empty();
         }
         String u = cloneUrl.get();
+        Optional<SshRemote> ssh = SshRemote.parse(u);
+        if (ssh.isPresent()) {
+            // git-lfs: the guess is https://host/path + /info/lfs; git-lfs-authenticate gets the path as written
+            String guess = ssh.get().guessedUrl().replaceAll("/+$", "");
+            return Optional.of(sshEndpoint(ssh.get(), guess.endsWith(".git") ? guess + "/info/lfs" : guess + ".git/info/lfs"));
+        }
         while (u.endsWith("/")) {
             u = u.substring(0, u.length() - 1);
         }
@@ -97,7 +110,7 @@ public record LfsEndpoint(URI api, String userInfo, URI gitRemote) {
         if (u.isEmpty()) {
             u = settings.get("remote." + remote + ".url");
         }
-        if (u.isEmpty() && remote.contains("://")) {
+        if (u.isEmpty() && (remote.contains("://") || SshRemote.parse(remote).isPresent())) {
             u = Optional.of(remote); // git-lfs was given a URL, not a remote's name
         }
         return u.map(v -> rewrite(git, v, upload));
@@ -123,6 +136,11 @@ public record LfsEndpoint(URI api, String userInfo, URI gitRemote) {
     }
 
     private static Optional<LfsEndpoint> endpoint(String url, Optional<String> gitRemote) {
+        Optional<SshRemote> ssh = SshRemote.parse(url);
+        if (ssh.isPresent()) {
+            // an lfs.url (or lfsurl) over ssh: git-lfs's guess is https://host/path as it is
+            return Optional.of(sshEndpoint(ssh.get(), ssh.get().guessedUrl()));
+        }
         URI uri;
         try {
             uri = new URI(url.strip());
@@ -156,6 +174,15 @@ public record LfsEndpoint(URI api, String userInfo, URI gitRemote) {
             }
         }
         return Optional.of(new LfsEndpoint(api, userInfo, remote));
+    }
+
+    /**
+     * The endpoint of an SSH remote; a host no URL can hold (one starting with '-', say) still gives
+     * one, so that the remote is refused with a clear message when it is used, not taken for none.
+     */
+    private static LfsEndpoint sshEndpoint(SshRemote ssh, String guess) {
+        URI api = endpoint(guess, Optional.empty()).map(LfsEndpoint::api).orElse(URI.create("https://invalid.invalid/info/lfs"));
+        return new LfsEndpoint(api, null, null, ssh);
     }
 
     private static URI withoutUserInfo(URI u) {

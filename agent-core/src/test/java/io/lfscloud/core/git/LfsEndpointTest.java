@@ -76,11 +76,50 @@ class LfsEndpointTest {
     }
 
     @Test
-    void sshAndLocalRemotesHaveNoBatchEndpointHere() {
-        assertTrue(find("remote.origin.url=git@host:repo.git", "", "origin", false).isEmpty());
+    void localRemotesHaveNoBatchEndpoint() {
         assertTrue(find("remote.origin.url=/srv/git/repo.git", "", "origin", false).isEmpty());
-        assertTrue(find("remote.origin.url=ssh://git@host/repo.git", "", "origin", false).isEmpty());
+        assertTrue(find("remote.origin.url=/srv/git:odd/repo.git", "", "origin", false).isEmpty());
+        assertTrue(find("remote.origin.url=file:///srv/git/repo.git", "", "origin", false).isEmpty());
         assertTrue(find("", "", "origin", false).isEmpty());
+    }
+
+    @Test
+    void sshRemotesAreAskedOverSshWithGitLfssGuessAsTheEndpoint() {
+        LfsEndpoint scp = find("remote.origin.url=git@host:team/repo.git", "", "origin", false).orElseThrow();
+        assertEquals(new SshRemote("git@host", null, "team/repo.git", "host"), scp.ssh());
+        assertEquals("https://host/team/repo.git/info/lfs", scp.api().toString());
+        assertNull(scp.userInfo());
+        assertNull(scp.gitRemote());
+
+        LfsEndpoint url = find("remote.origin.url=ssh://git@host:2222/srv/repo", "", "origin", true).orElseThrow();
+        assertEquals(new SshRemote("git@host", "2222", "/srv/repo", "host"), url.ssh());
+        assertEquals("https://host/srv/repo.git/info/lfs", url.api().toString());
+        assertEquals(new SshRemote("host", null, "/r.git", "host"),
+                find("remote.origin.url=git+ssh://host/r.git", "", "origin", false).orElseThrow().ssh());
+        assertEquals(new SshRemote("me@host", null, "abs/r.git", "host"),
+                find("", "", "me@host:/abs/r.git", false).orElseThrow().ssh(), "a remote typed as an scp-like URL");
+
+        // an lfs.url over ssh is used as it is (no /info/lfs added); an http(s) lfs.url overrides an ssh remote
+        LfsEndpoint lfsUrl = find("remote.origin.url=git@host:r.git\nlfs.url=ssh://lfs@other/lfs/r", "", "origin", false)
+                .orElseThrow();
+        assertEquals(new SshRemote("lfs@other", null, "/lfs/r", "other"), lfsUrl.ssh());
+        assertEquals("https://other/lfs/r", lfsUrl.api().toString());
+        LfsEndpoint http = find("remote.origin.url=git@host:r.git\nlfs.url=https://lfs.example/r", "", "origin", false)
+                .orElseThrow();
+        assertNull(http.ssh());
+        assertEquals("https://lfs.example/r", http.api().toString());
+    }
+
+    @Test
+    void sshRemotesThatSshOrTheServersShellWouldMisreadAreRefused() {
+        for (String bad : new String[] {"ssh://-oProxyCommand=touch%20x/r.git", "-oProxyCommand=x:r.git",
+                "host:-r.git", "ssh://host/r.git;id", "host:r.git$(id)", "host:'r.git'",
+                "ssh://host:22x/r.git"}) {
+            LfsEndpoint e = find("remote.origin.url=" + bad, "", "origin", false).orElseThrow(() -> new AssertionError(bad));
+            assertTrue(e.ssh().refusal() != null, bad + " is refused");
+        }
+        assertNull(find("remote.origin.url=ssh://git@host:22/team/r-1.git", "", "origin", false).orElseThrow().ssh().refusal());
+        assertNull(find("remote.origin.url=git@host:~me/r_1.git", "", "origin", false).orElseThrow().ssh().refusal());
     }
 
     @Test

@@ -38,6 +38,10 @@ import java.util.Optional;
  * then the action it hands out ({@code download}: GET; {@code upload}: PUT, then {@code verify}: POST),
  * with the action's own headers, asked for again when it expired before it was used.
  *
+ * <p>A server reached over SSH ({@link Credentials#authorization}) is called at the endpoint its
+ * {@code git-lfs-authenticate} gave, with the headers it gave (asked once more after a 401). With
+ * {@code lfs.URL.access basic} ({@link Credentials#sendFirst}) the first call carries credentials.
+ *
  * <p>Credentials: the first Batch API call goes without; after a 401 the backend asks git's
  * credential helpers ({@link Credentials#fill}), and keeps what worked for later calls (and tells
  * git, {@code approve}); credentials refused with a 401 are rejected and asked for once more, then
@@ -111,7 +115,7 @@ final class LfsBackend implements StorageBackend {
 
     @Override
     public ObjectInfo stat(URI object) throws StorageException {
-        Place p = place(object);
+        Place p = served(place(object), "download");
         // the Batch API needs a size; a server that knows the object answers with its own
         Long size = batch(p, "download", 0).size();
         return ObjectInfo.of(object, size != null && size >= 0 ? size : 0);
@@ -119,7 +123,7 @@ final class LfsBackend implements StorageBackend {
 
     @Override
     public InputStream read(URI object, long offset, ObjectInfo expected) throws StorageException {
-        Place p = place(object);
+        Place p = served(place(object), "download");
         long size = expected == null ? 0 : expected.size();
         Action download = action(p, batch(p, "download", size), "download");
         if (download == null) {
@@ -151,6 +155,7 @@ final class LfsBackend implements StorageBackend {
         if (!p.oid().equals(sha256)) {
             throw new StorageException(Kind.CORRUPT, "object " + object + " cannot hold content claimed as " + sha256);
         }
+        p = served(p, "upload");
         Reply o = batch(p, "upload", size);
         Action upload = action(p, o, "upload");
         if (upload == null) {
@@ -211,6 +216,24 @@ final class LfsBackend implements StorageBackend {
 
     // ------------------------------------------------------------- Batch API
 
+    /**
+     * The place where the Batch API really is: for a server reached over SSH, the endpoint its
+     * {@code git-lfs-authenticate} gave (held to the URL policy as any link a server hands out);
+     * else the place itself.
+     */
+    private Place served(Place p, String operation) throws StorageException {
+        Optional<Credentials.Authorization> ssh = credentials.authorization(operation, false);
+        if (ssh.isEmpty()) {
+            return p;
+        }
+        URI href = URI.create(ssh.get().href().toString().replaceAll("/+$", ""));
+        if (href.equals(p.endpoint())) {
+            return p;
+        }
+        config.checkRedirect(href, href);
+        return new Place(href, p.oid());
+    }
+
     /** An action the server handed out: where to go, with which headers, until when ({@code null}: no limit). */
     record Action(URI href, Map<String, String> headers, Instant expiresAt) {
         boolean expiresWithin(Duration margin) {
@@ -233,15 +256,25 @@ final class LfsBackend implements StorageBackend {
         URI url = URI.create(p.endpoint() + "/objects/batch");
         String authority = p.endpoint().getScheme() + "://" + p.endpoint().getRawAuthority();
 
+        // an SSH server's headers authenticate by themselves, as with git-lfs (no credential helper then)
+        Map<String, String> sshHeaders = credentials.authorization(operation, false).map(Credentials.Authorization::headers)
+                .orElse(Map.of());
+        boolean renewed = false;
         Credentials.Credential credential;
         synchronized (this) {
             credential = known.get(authority);
         }
         boolean askedAgain = false;
+        if (credential == null && sshHeaders.isEmpty() && credentials.sendFirst(p.endpoint())) {
+            credential = sharedOrFill(p, authority, null); // lfs.URL.access basic: credentials from the first request
+        }
         while (true) {
-            Map<String, String> headers = credential == null ? Map.of() : Map.of("Authorization", basic(credential));
+            Map<String, String> headers = new java.util.TreeMap<>(sshHeaders);
+            if (credential != null) {
+                headers.put("Authorization", basic(credential));
+            }
             BatchCoalescer.Reply reply = BatchCoalescer.shared().call(
-                    new BatchCoalescer.Key(url, operation, headers, timeoutMillis),
+                    new BatchCoalescer.Key(url, operation, Map.copyOf(headers), timeoutMillis),
                     new BatchApi.ObjectSpec(p.oid(), size), (key, objects) -> post(p, key, objects));
             if (reply.failure() != null) {
                 StorageException f = reply.failure();
@@ -251,6 +284,16 @@ final class LfsBackend implements StorageBackend {
             trace("Git LFS batch " + operation + " of " + shortOid(p.oid()) + ": " + status + " in "
                     + reply.millis() + " ms" + (reply.objects() > 1 ? " (one call for " + reply.objects() + " objects)" : "")
                     + (credential == null ? "" : " (with credentials)"));
+            if (status == 401 && !sshHeaders.isEmpty()) {
+                if (renewed) {
+                    throw new StorageException(Kind.ACCESS_DENIED, "the Git LFS server at " + p.endpoint()
+                            + " refused what git-lfs-authenticate gave over ssh (asked twice)");
+                }
+                renewed = true; // expired early, perhaps: ask ssh once more
+                sshHeaders = credentials.authorization(operation, true).map(Credentials.Authorization::headers)
+                        .orElse(Map.of());
+                continue;
+            }
             if (status == 401) {
                 if (credential != null) {
                     credentials.reject(credential);
@@ -265,7 +308,17 @@ final class LfsBackend implements StorageBackend {
                     }
                     askedAgain = true;
                 }
-                credential = sharedOrFill(p, authority, credential);
+                Credentials.Credential refused = credential;
+                try {
+                    credential = sharedOrFill(p, authority, refused);
+                } catch (StorageException none) {
+                    if (refused == null) {
+                        throw none;
+                    }
+                    throw new StorageException(Kind.ACCESS_DENIED, "the Git LFS server at " + p.endpoint()
+                            + " refused the credentials git gave for " + p.endpoint().getHost() + ", and git has no others"
+                            + " (they were rejected); check them ('git credential fill') or your credential helper");
+                }
                 continue;
             }
             if (status / 100 != 2) {

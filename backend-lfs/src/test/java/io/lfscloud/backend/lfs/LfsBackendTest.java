@@ -55,7 +55,7 @@ class LfsBackendTest {
     }
 
     /** git's credential helper as the test wants it: what it hands out, and what it was told. */
-    static final class Helper implements Credentials {
+    static class Helper implements Credentials {
         final List<String> calls = new ArrayList<>();
         final List<String> passwords;
 
@@ -169,6 +169,89 @@ class LfsBackendTest {
         }
         assertEquals(List.of("fill 127.0.0.1", "reject wrong", "fill 127.0.0.1", "reject wrong-again"), helper.calls);
         assertFalse(server.has(c.oid()));
+    }
+
+    @Test
+    void accessBasicSendsCredentialsWithTheFirstBatchCall() throws Exception {
+        Content c = content(1000, 20);
+        Helper helper = new Helper("s3cret") {
+            @Override
+            public boolean sendFirst(URI url) {
+                calls.add("access? " + url);
+                return true;
+            }
+        };
+        int before = server.requests().size();
+        try (StorageBackend b = backend(helper)) {
+            assertTrue(b.write(object(c.oid()), c.file(), 1000, c.oid(), TransferListener.NONE));
+        }
+        List<LfsServer.Request> batch = server.requests().subList(before, server.requests().size()).stream()
+                .filter(r -> r.path().endsWith("/objects/batch")).toList();
+        assertEquals(1, batch.size(), "one batch call: " + batch);
+        assertTrue(batch.getFirst().authorized(), "with credentials from the first call, no 401 first");
+        assertEquals(List.of("access? " + server.endpoint(), "fill 127.0.0.1", "approve s3cret"), helper.calls);
+    }
+
+    /** A server reached over SSH: what git-lfs-authenticate gave, and how often it was asked. */
+    static final class Ssh extends Helper {
+        final List<String> asked = new ArrayList<>();
+        final List<Map<String, String>> answers;
+
+        @SafeVarargs
+        Ssh(Map<String, String>... answers) {
+            this.answers = new ArrayList<>(List.of(answers));
+        }
+
+        @Override
+        public synchronized Optional<Authorization> authorization(String operation, boolean renew) {
+            if (renew) {
+                asked.add(operation + " renew");
+                if (answers.size() > 1) {
+                    answers.removeFirst();
+                }
+            } else if (asked.isEmpty()) {
+                asked.add(operation);
+            }
+            return Optional.of(new Authorization(URI.create(server().endpoint() + "/"), answers.getFirst()));
+        }
+    }
+
+    static LfsServer current;
+
+    static LfsServer server() {
+        return current;
+    }
+
+    @Test
+    void anSshServersEndpointAndHeadersAreUsedWithoutGitsCredentialsAndAskedAgainOnceWhenRefused() throws Exception {
+        current = server;
+        Content c = content(2000, 21);
+        Map<String, String> good = Map.of("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                "alice:s3cret".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        // objects named on git-lfs's guess of the endpoint; the SSH server's answer says where the server is
+        URI guessed = URI.create("lfs+https://guess.invalid/repo.git/info/lfs/" + c.oid().substring(0, 2) + "/"
+                + c.oid().substring(2, 4) + "/" + c.oid());
+        Ssh ssh = new Ssh(Map.of("Authorization", "Basic bm90OnRoaXM="), good);
+        try (StorageBackend b = new LfsBackendProvider().open(new BackendContext(URI.create("lfs+https://guess.invalid/repo.git/info/lfs/"),
+                "", BackendConfig.EMPTY, Diagnostics.NONE, RetryPolicy.DEFAULT, ssh))) {
+            assertTrue(b.write(guessed, c.file(), 2000, c.oid(), TransferListener.NONE));
+            try (InputStream in = b.read(guessed, 0, ObjectInfo.of(guessed, 2000))) {
+                assertArrayEquals(c.bytes(), in.readAllBytes());
+            }
+        }
+        assertTrue(server.has(c.oid()));
+        assertEquals(List.of("upload", "upload renew"), ssh.asked, "refused headers: ssh asked once more");
+        assertEquals(List.of(), ssh.calls, "git's credential helpers are not asked when ssh authenticates");
+
+        Ssh refused = new Ssh(Map.of("Authorization", "Basic bm90OnRoaXM="));
+        try (StorageBackend b = new LfsBackendProvider().open(new BackendContext(URI.create("lfs+https://guess.invalid/repo.git/info/lfs/"),
+                "", BackendConfig.EMPTY, Diagnostics.NONE, RetryPolicy.DEFAULT, refused))) {
+            StorageException e = assertThrows(StorageException.class, () -> b.read(guessed, 0, ObjectInfo.of(guessed, 2000)));
+            assertEquals(StorageException.Kind.ACCESS_DENIED, e.kind());
+            assertTrue(e.getMessage().contains("refused what git-lfs-authenticate gave"), e.getMessage());
+            assertFalse(e.getMessage().contains("bm90"), "no header in the message");
+        }
+        assertEquals(List.of("download", "download renew"), refused.asked);
     }
 
     @Test
