@@ -9,13 +9,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.PrettyPrinter;
-import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.JsonEOFException;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.Instantiatable;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -28,6 +25,7 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import io.lfscloud.core.JsonEscapes;
 
 import java.io.IOException;
 import java.util.List;
@@ -108,7 +106,7 @@ final class MetaJson {
                 .build();
 
         static {
-            MAPPER.getFactory().setCharacterEscapes(new Escapes());
+            MAPPER.getFactory().setCharacterEscapes(new JsonEscapes());
         }
 
         static final ObjectWriter WRITER = MAPPER.writer(new Layout());
@@ -327,33 +325,6 @@ final class MetaJson {
             depth--;
             newLine(g);
             g.writeRaw(']');
-        }
-    }
-
-    /**
-     * The files' escapes: JSON's short ones for quote, backslash, line feed, carriage return
-     * and tab, {@code \}{@code u00xx} (lowercase) for every other control character, and the
-     * line and paragraph separators escaped too; everything else as it is (UTF-8).
-     */
-    private static final class Escapes extends CharacterEscapes {
-        private final int[] ascii = standardAsciiEscapesForJSON();
-
-        Escapes() {
-            for (int c = 0; c < 0x20; c++) {
-                if (c != '\n' && c != '\r' && c != '\t') {
-                    ascii[c] = ESCAPE_CUSTOM;
-                }
-            }
-        }
-
-        @Override
-        public int[] getEscapeCodesForAscii() {
-            return ascii;
-        }
-
-        @Override
-        public SerializableString getEscapeSequence(int c) {
-            return c < 0x20 || c == '\u2028' || c == '\u2029' ? new SerializedString(String.format("\\u%04x", c)) : null;
         }
     }
 }
