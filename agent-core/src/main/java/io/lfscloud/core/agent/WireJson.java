@@ -33,8 +33,11 @@ import java.util.Map;
  * {@code null}, strictly (RFC 8259): a member named twice, text after the object and nesting
  * deeper than {@value #MAX_DEPTH} are refused. Lines are written compact, with
  * {@link JsonEscapes}: a string never breaks the line.
+ *
+ * <p>Public within the module (the package is not exported) for the relay of the transfer
+ * server ({@code core.server}), which reads and rewrites the same lines.
  */
-final class WireJson {
+public final class WireJson {
 
     static final int MAX_DEPTH = 64;
 
@@ -48,7 +51,7 @@ final class WireJson {
     }
 
     /** Reads one line that must be a JSON object. */
-    static Map<String, Object> parseObject(String line) throws MalformedMessageException {
+    public static Map<String, Object> parseObject(String line) throws MalformedMessageException {
         try (JsonParser p = FACTORY.createParser(line)) {
             Object value;
             try {
@@ -152,7 +155,7 @@ final class WireJson {
     }
 
     /** {@code value} (maps, lists, strings, numbers, booleans, {@code null}) as compact JSON on one line. */
-    static String write(Object value) {
+    public static String write(Object value) {
         StringWriter text = new StringWriter();
         try (JsonGenerator g = FACTORY.createGenerator(text)) {
             writeValue(g, value);
