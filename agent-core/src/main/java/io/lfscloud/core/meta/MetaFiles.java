@@ -178,7 +178,7 @@ public final class MetaFiles {
         String rel = MetaLayout.etagPath(r.etag());
         List<JsonNode> objects = new ArrayList<>(etagObjects(rel));
         String url = r.url().toString();
-        objects.removeIf(o -> o.isObject() && o.get("url") instanceof JsonNode u && u.isTextual() && url.equals(u.textValue()));
+        objects.removeIf(o -> o != null && o.isObject() && o.get("url") instanceof JsonNode u && u.isTextual() && url.equals(u.textValue()));
         objects.add(MetaJson.tree(r.flatFile()));
         objects.sort(Comparator.comparing(MetaFiles::urlKey));
         write(rel, MetaJson.write(new MetaJson.EtagFile(r.etag(), objects)));
