@@ -9,7 +9,7 @@
 module io.lfscloud.core {
     requires transitive io.lfscloud.spi;
     requires info.picocli;
-    // the commands' --json output only (io.lfscloud.core.cli); the agent's protocol keeps its own codec
+    // the commands' --json output (io.lfscloud.core.cli) and the .lfs-meta files (io.lfscloud.core.meta)
     requires com.fasterxml.jackson.databind;
 
     // owner-named temp files swept when stale, shared with the embedded folder store
@@ -19,6 +19,8 @@ module io.lfscloud.core {
 
     // picocli reflects on the command classes, Jackson on the records of --json output
     opens io.lfscloud.core.cli to info.picocli, com.fasterxml.jackson.databind;
+    // Jackson binds the .lfs-meta files' records
+    opens io.lfscloud.core.meta to com.fasterxml.jackson.databind;
 
     uses io.lfscloud.spi.StorageBackendProvider;
 }

@@ -1,7 +1,6 @@
 package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
-import io.lfscloud.core.json.JsonException;
 import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.core.lfs.Operation;
 
@@ -162,7 +161,7 @@ public final class Agent {
         Request request;
         try {
             request = MessageCodec.decode(line);
-        } catch (JsonException e) {
+        } catch (MalformedMessageException e) {
             request = null;
         }
         if (!(request instanceof Request.Init init) || init.protocol() != null) {
@@ -189,7 +188,7 @@ public final class Agent {
         Request request;
         try {
             request = MessageCodec.decode(line);
-        } catch (JsonException e) {
+        } catch (MalformedMessageException e) {
             Log.error("ignoring a malformed message (" + e.getMessage() + "): " + abbreviate(line));
             Matcher m = OidInText.PATTERN.matcher(line);
             if (m.find()) {

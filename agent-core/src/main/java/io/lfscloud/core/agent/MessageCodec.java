@@ -1,8 +1,6 @@
 package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Printable;
-import io.lfscloud.core.json.Json;
-import io.lfscloud.core.json.JsonException;
 import io.lfscloud.core.lfs.Operation;
 
 import java.math.BigDecimal;
@@ -11,8 +9,8 @@ import java.util.Optional;
 
 /**
  * The one codec between the protocol's JSON lines and {@link Request} and {@link Reply}
- * records, on the core's own JSON reader and writer ({@link Json}: the agent path loads no
- * JSON library). Replies are written field by field in the order git-lfs's examples use,
+ * records, on jackson-core's streaming parser and generator ({@link WireJson}: the agent path
+ * loads no databind). Replies are written field by field in the order git-lfs's examples use,
  * absent fields left out, so that a bare success stays short.
  */
 final class MessageCodec {
@@ -26,8 +24,8 @@ final class MessageCodec {
     // ---------------------------------------------------------------- requests
 
     /** Reads one message line from git-lfs; throws only when the line is not a JSON object. */
-    static Request decode(String line) throws JsonException {
-        return decode(Json.parseObject(line));
+    static Request decode(String line) throws MalformedMessageException {
+        return decode(WireJson.parseObject(line));
     }
 
     static Request decode(Map<String, Object> msg) {
@@ -110,7 +108,7 @@ final class MessageCodec {
 
     /** Writes a request as git-lfs would send it (for tests and drivers; the agent only reads them). */
     static String encode(Request request) {
-        Line l = new Line();
+        WireJson.Line l = new WireJson.Line();
         switch (request) {
             case Request.Init i -> {
                 l.put("event", "init").put("operation", i.operation().wireName()).put("remote", i.remote());
@@ -143,7 +141,7 @@ final class MessageCodec {
      * and this runs before the init reply, which eight agents in a row wait for.
      */
     static String encode(Reply reply) {
-        Line l = new Line();
+        WireJson.Line l = new WireJson.Line();
         if (reply instanceof Reply.Complete c) {
             l.put("event", "complete").put("oid", c.oid()).put("bid", c.bid()).put("path", c.path());
             l.error(c.error());
@@ -170,8 +168,8 @@ final class MessageCodec {
     }
 
     /** Reads a reply line as the agent writes it (for tests and drivers that play git-lfs). */
-    static Reply decodeReply(String line) throws JsonException {
-        Map<String, Object> m = Json.parseObject(line);
+    static Reply decodeReply(String line) throws MalformedMessageException {
+        Map<String, Object> m = WireJson.parseObject(line);
         String event = string(m, "event");
         if (event == null) {
             if (m.containsKey("error")) {
@@ -189,62 +187,25 @@ final class MessageCodec {
                     m.containsKey("error") ? errorInfo(m.get("error")) : null);
             case "batch-complete" -> new Reply.BatchComplete(string(m, "bid"),
                     m.containsKey("error") ? errorInfo(m.get("error")) : null);
-            default -> throw new JsonException("not a reply of the agent: event " + quote(event));
+            default -> throw new MalformedMessageException("not a reply of the agent: event " + quote(event));
         };
     }
 
-    private static long number(Map<String, Object> m, String field) throws JsonException {
+    private static long number(Map<String, Object> m, String field) throws MalformedMessageException {
         if (m.get(field) instanceof Long l) {
             return l;
         }
-        throw new JsonException("\"" + field + "\" is not a whole number");
+        throw new MalformedMessageException("\"" + field + "\" is not a whole number");
     }
 
-    private static Reply.ErrorInfo errorInfo(Object value) throws JsonException {
+    private static Reply.ErrorInfo errorInfo(Object value) throws MalformedMessageException {
         if (!(value instanceof Map<?, ?> e) || !(e.get("code") instanceof Long n) || !(e.get("message") instanceof String text)) {
-            throw new JsonException("\"error\" needs a \"code\" and a \"message\"");
+            throw new MalformedMessageException("\"error\" needs a \"code\" and a \"message\"");
         }
         ErrorCode code = ErrorCode.fromNumber(n);
         if (code == null) {
-            throw new JsonException("unknown error code " + n);
+            throw new MalformedMessageException("unknown error code " + n);
         }
         return new Reply.ErrorInfo(code, text, e.get("retry") instanceof Boolean b ? b : null);
-    }
-
-    /** One JSON object on one line, written field by field; {@code null} values are left out. */
-    private static final class Line {
-        private final StringBuilder sb = new StringBuilder(160).append('{');
-
-        Line put(String key, Object value) {
-            if (value != null) {
-                key(key);
-                Json.write(value, sb);
-            }
-            return this;
-        }
-
-        private void key(String key) {
-            if (sb.length() > 1) {
-                sb.append(',');
-            }
-            Json.quote(key, sb);
-            sb.append(':');
-        }
-
-        void error(Reply.ErrorInfo e) {
-            if (e != null) {
-                key("error");
-                sb.append("{\"code\":").append(e.code().number()).append(",\"message\":");
-                Json.quote(e.message(), sb);
-                if (e.retry() != null) {
-                    sb.append(",\"retry\":").append(e.retry());
-                }
-                sb.append('}');
-            }
-        }
-
-        String end() {
-            return sb.append('}').toString();
-        }
     }
 }

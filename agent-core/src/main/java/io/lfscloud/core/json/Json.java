@@ -17,6 +17,11 @@ import java.util.Map;
  * {@link Long} (integers that fit), {@link BigDecimal} (other numbers),
  * {@link Boolean} and {@code null}. Nesting deeper than {@value #MAX_DEPTH} is refused,
  * so hostile input cannot exhaust the stack.
+ *
+ * <p>On its way out (issue 17: one JSON library, Jackson): the agent's protocol lines use
+ * jackson-core ({@code core.agent.WireJson}), the {@code .lfs-meta} files jackson-databind;
+ * only the transfer server's relay and the Git LFS server store still use this class, and it
+ * goes once they have moved.
  */
 public final class Json {
 

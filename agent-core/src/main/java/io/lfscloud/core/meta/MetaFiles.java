@@ -1,8 +1,7 @@
 package io.lfscloud.core.meta;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lfscloud.core.Printable;
-import io.lfscloud.core.json.Json;
-import io.lfscloud.core.json.JsonException;
 import io.lfscloud.core.lfs.Oid;
 
 import java.io.IOException;
@@ -12,9 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -129,7 +126,7 @@ public final class MetaFiles {
     public List<RemoteRecord> etagEntries(String etag) throws IOException, InvalidRecordException {
         String rel = MetaLayout.etagPath(etag);
         List<RemoteRecord> out = new ArrayList<>();
-        List<Object> objects = etagObjects(rel);
+        List<JsonNode> objects = etagObjects(rel);
         for (int i = 0; i < objects.size(); i++) {
             out.add(entry(objects.get(i), rel, i));
         }
@@ -144,7 +141,7 @@ public final class MetaFiles {
         List<RemoteRecord> out = new ArrayList<>();
         for (String rel : jsonFiles("etag", problems)) {
             String name = rel.substring(rel.lastIndexOf('/') + 1);
-            List<Object> objects;
+            List<JsonNode> objects;
             try {
                 if (!ETAG_NAME.matcher(name).matches()) {
                     throw new InvalidRecordException(Printable.escape(rel) + " is not named like an ETag file"
@@ -179,41 +176,44 @@ public final class MetaFiles {
      */
     public void putEtagEntry(RemoteRecord r) throws IOException, InvalidRecordException {
         String rel = MetaLayout.etagPath(r.etag());
-        List<Object> objects = new ArrayList<>(etagObjects(rel));
+        List<JsonNode> objects = new ArrayList<>(etagObjects(rel));
         String url = r.url().toString();
-        objects.removeIf(o -> o instanceof Map<?, ?> m && url.equals(m.get("url")));
-        try {
-            objects.add(Json.parse(r.toFlatJson()));
-        } catch (JsonException impossible) {
-            throw new IllegalStateException("a record's own JSON does not parse", impossible);
+        objects.removeIf(o -> o != null && o.isObject() && o.get("url") instanceof JsonNode u && u.isTextual() && url.equals(u.textValue()));
+        objects.add(MetaJson.tree(r.flatFile()));
+        objects.sort(Comparator.comparing(MetaFiles::urlKey));
+        write(rel, MetaJson.write(new MetaJson.EtagFile(r.etag(), objects)));
+    }
+
+    /** What entries are sorted by: the URL; entries that are not objects first, then those without one. */
+    private static String urlKey(JsonNode o) {
+        if (o == null || !o.isObject()) {
+            return "";
         }
-        objects.sort(Comparator.comparing(o -> o instanceof Map<?, ?> m ? String.valueOf(m.get("url")) : ""));
-        Map<String, Object> m = new TreeMap<>();
-        m.put("etag", r.etag());
-        m.put("objects", objects);
-        write(rel, pretty(m, "") + "\n");
+        JsonNode u = o.get("url");
+        return u == null || u.isNull() ? "null" : u.isTextual() ? u.textValue() : u.toString();
     }
 
     /** The raw entries of an ETag file; none when it does not exist. */
-    private List<Object> etagObjects(String rel) throws IOException, InvalidRecordException {
+    private List<JsonNode> etagObjects(String rel) throws IOException, InvalidRecordException {
         String shown = Printable.escape(rel);
         Optional<String> text = SafeFiles.readRecord(workTree, rel);
         if (text.isEmpty()) {
             return List.of();
         }
-        Map<String, Object> m = RemoteRecord.parseObject(text.get(), shown);
-        if (!(m.get("objects") instanceof List<?> objects)) {
+        JsonNode m = MetaJson.readObject(text.get(), shown);
+        if (!(m.get("objects") instanceof JsonNode objects) || !objects.isArray()) {
             throw new InvalidRecordException(shown + " has no \"objects\" list");
         }
-        return new ArrayList<>(objects);
+        MetaJson.EtagFile file = MetaJson.bind(m, MetaJson.EtagFile.class, shown, field -> "a string");
+        return new ArrayList<>(file.objects());
     }
 
-    private static RemoteRecord entry(Object o, String rel, int index) throws InvalidRecordException {
+    private static RemoteRecord entry(JsonNode o, String rel, int index) throws InvalidRecordException {
         String where = Printable.escape(rel) + " (entry " + (index + 1) + ")";
-        if (!(o instanceof Map)) {
+        if (o == null || !o.isObject()) {
             throw new InvalidRecordException(where + " is not a JSON object");
         }
-        return RemoteRecord.parse(Json.write(o), where);
+        return RemoteRecord.parse(o, where);
     }
 
     // ------------------------------------------------------------ md5 mapping
@@ -228,11 +228,11 @@ public final class MetaFiles {
             if (text.isEmpty()) {
                 return null;
             }
-            Map<String, Object> m = Json.parseObject(text.get());
-            if (m.get("size") instanceof Long s && s == size && m.get("sha256") instanceof String sha && Oid.isValid(sha)) {
-                return Oid.parse(sha);
+            MetaJson.Md5File m = MetaJson.bind(MetaJson.readObject(text.get(), "md5"), MetaJson.Md5File.class, "md5", f -> "");
+            if (m.size() == size && m.sha256() != null && Oid.isValid(m.sha256())) {
+                return Oid.parse(m.sha256());
             }
-        } catch (JsonException | InvalidRecordException e) {
+        } catch (InvalidRecordException e) {
             return null; // a broken cache entry is only a missed shortcut
         }
         return null;
@@ -242,42 +242,12 @@ public final class MetaFiles {
         if (!MD5.matcher(md5).matches()) {
             throw new IOException("not an MD5 (32 lowercase hex digits): " + Printable.escape(md5));
         }
-        Map<String, Object> m = new TreeMap<>();
-        m.put("md5", md5);
-        m.put("sha256", sha256.hex());
-        m.put("size", size);
-        write(MetaLayout.md5Path(md5), RemoteRecord.pretty(m));
+        write(MetaLayout.md5Path(md5), MetaJson.write(new MetaJson.Md5File(md5, sha256.hex(), size)));
     }
 
     // ----------------------------------------------------------------- common
 
     private void write(String relative, String text) throws IOException {
         SafeFiles.write(workTree, relative, text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Indented JSON for nested maps and lists, for files people read in diffs. */
-    static String pretty(Object value, String indent) {
-        StringBuilder sb = new StringBuilder();
-        if (value instanceof Map<?, ?> map) {
-            sb.append("{\n");
-            int i = 0;
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                sb.append(indent).append("  ");
-                Json.quote(String.valueOf(e.getKey()), sb);
-                sb.append(": ").append(pretty(e.getValue(), indent + "  "));
-                sb.append(++i < map.size() ? ",\n" : "\n");
-            }
-            sb.append(indent).append('}');
-        } else if (value instanceof List<?> list) {
-            sb.append("[\n");
-            for (int i = 0; i < list.size(); i++) {
-                sb.append(indent).append("  ").append(pretty(list.get(i), indent + "  "));
-                sb.append(i + 1 < list.size() ? ",\n" : "\n");
-            }
-            sb.append(indent).append(']');
-        } else {
-            Json.write(value, sb);
-        }
-        return sb.toString();
     }
 }

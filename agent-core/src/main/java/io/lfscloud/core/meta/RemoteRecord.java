@@ -1,7 +1,6 @@
 package io.lfscloud.core.meta;
 
-import io.lfscloud.core.json.Json;
-import io.lfscloud.core.json.JsonException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.spi.ObjectInfo;
 
@@ -13,12 +12,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Where the bytes of a remote-tracked object live: the committed
@@ -150,113 +145,104 @@ public record RemoteRecord(Oid sha256, long size, String md5, List<Place> places
 
     /**
      * The record's file: stable JSON with sorted keys, one member per line, absent values left
-     * out, places in {@link #ORDER}, so diffs stay small.
+     * out, places in {@link #ORDER}, so diffs stay small ({@link MetaJson}).
      */
     public String toJson() {
-        Map<String, Object> m = new TreeMap<>();
-        put(m, "md5", md5);
-        List<Object> list = new ArrayList<>();
-        for (Place p : places) {
-            list.add(placeMap(p));
-        }
-        m.put("places", list);
-        put(m, "sha256", sha256 == null ? null : sha256.hex());
-        m.put("size", size);
-        return MetaFiles.pretty(m, "") + "\n";
+        List<MetaJson.PlaceFile> files = places.stream()
+                .map(p -> new MetaJson.PlaceFile(p.etag(), text(p.lastModified()), p.path(), text(p.trackedAt()),
+                        p.url().toString(), p.versionId()))
+                .toList();
+        return MetaJson.write(new MetaJson.RecordFile(null, null, md5, null, files, hex(), size, null, null, null));
     }
 
     /** The flat form of a one-place entry (ETag files): its first place's members beside the content's. */
     public String toFlatJson() {
-        Map<String, Object> m = placeMap(first());
-        put(m, "md5", md5);
-        put(m, "sha256", sha256 == null ? null : sha256.hex());
-        m.put("size", size);
-        return pretty(m);
+        return MetaJson.write(flatFile());
     }
 
-    private static Map<String, Object> placeMap(Place p) {
-        Map<String, Object> m = new TreeMap<>();
-        put(m, "etag", p.etag());
-        put(m, "lastModified", p.lastModified() == null ? null : p.lastModified().toString());
-        put(m, "path", p.path());
-        put(m, "trackedAt", p.trackedAt() == null ? null : p.trackedAt().toString());
-        m.put("url", p.url().toString());
-        put(m, "versionId", p.versionId());
-        return m;
+    /** The flat form as the file's record. */
+    MetaJson.RecordFile flatFile() {
+        Place p = first();
+        return new MetaJson.RecordFile(p.etag(), text(p.lastModified()), md5, p.path(), null, hex(), size,
+                text(p.trackedAt()), p.url().toString(), p.versionId());
     }
 
-    private static void put(Map<String, Object> m, String key, Object value) {
-        if (value != null) {
-            m.put(key, value);
-        }
+    private String hex() {
+        return sha256 == null ? null : sha256.hex();
     }
 
-    /** Flat objects only: each member on its own line, in the map's order. */
-    static String pretty(Map<String, Object> m) {
-        StringBuilder sb = new StringBuilder("{\n");
-        int i = 0;
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            sb.append("  ");
-            Json.quote(e.getKey(), sb);
-            sb.append(": ");
-            Json.write(e.getValue(), sb);
-            sb.append(++i < m.size() ? ",\n" : "\n");
-        }
-        return sb.append("}\n").toString();
+    private static String text(Instant time) {
+        return time == null ? null : time.toString();
     }
 
-    private static final Set<String> PLACE_KEYS = Set.of("url", "path", "etag", "versionId", "lastModified", "trackedAt");
+    /** The members of a place, in the order a misplaced one is reported. */
+    private static final List<String> PLACE_KEYS = List.of("url", "path", "etag", "versionId", "lastModified", "trackedAt");
 
     /**
      * Parses a record, checking every field: the form with a {@code places} list, or the
-     * flat form of one place (records written before places, ETag-file entries).
+     * flat form of one place (records written before places, ETag-file entries). A member this
+     * version does not know is refused: it would be lost when the record is written back.
      *
      * @param where the record's file, for messages
      */
     public static RemoteRecord parse(String json, String where) throws InvalidRecordException {
-        Map<String, Object> m = parseObject(json, where);
-        String sha = optionalString(m, "sha256", where);
+        return parse(MetaJson.readObject(json, where), where);
+    }
+
+    /** Parses a record already read as a JSON object (an ETag-file entry). */
+    static RemoteRecord parse(JsonNode json, String where) throws InvalidRecordException {
+        MetaJson.RecordFile m = MetaJson.bind(json, MetaJson.RecordFile.class, where, RemoteRecord::mustBe);
+        String sha = m.sha256();
         if (sha != null && !Oid.isValid(sha)) {
             throw new InvalidRecordException(where + ": \"sha256\" is not 64 lowercase hex digits");
         }
-        if (!(m.get("size") instanceof Long size) || size < 0) {
-            throw new InvalidRecordException(where + ": \"size\" must be a whole number of bytes");
+        if (m.size() == null || m.size() < 0) {
+            throw new InvalidRecordException(where + ": \"size\" must be " + mustBe("size"));
         }
-        String md5 = optionalString(m, "md5", where);
+        String md5 = m.md5();
         if (md5 != null && !md5.matches("[0-9a-f]{32}")) {
             throw new InvalidRecordException(where + ": \"md5\" is not 32 lowercase hex digits");
         }
         List<Place> places = new ArrayList<>();
-        if (m.containsKey("places")) {
+        if (json.has("places")) {
             for (String key : PLACE_KEYS) {
-                if (m.containsKey(key)) {
+                if (json.has(key)) {
                     throw new InvalidRecordException(where + ": \"" + key + "\" belongs in \"places\" when the record has them");
                 }
             }
-            if (!(m.get("places") instanceof List<?> list) || list.isEmpty()) {
-                throw new InvalidRecordException(where + ": \"places\" must be a list of at least one place");
+            if (m.places() == null || m.places().isEmpty()) {
+                throw new InvalidRecordException(where + ": \"places\" must be " + mustBe("places"));
             }
             Set<String> paths = new HashSet<>();
-            for (int i = 0; i < list.size(); i++) {
+            for (int i = 0; i < m.places().size(); i++) {
                 String at = where + " (place " + (i + 1) + ")";
-                if (!(list.get(i) instanceof Map<?, ?> pm)) {
+                MetaJson.PlaceFile f = m.places().get(i);
+                if (f == null) {
                     throw new InvalidRecordException(at + " is not a JSON object");
                 }
-                @SuppressWarnings("unchecked")
-                Place p = place((Map<String, Object>) pm, at);
+                Place p = place(f.url(), f.path(), f.etag(), f.versionId(), f.lastModified(), f.trackedAt(), at);
                 if (p.path() != null && !paths.add(p.path())) {
                     throw new InvalidRecordException(at + ": the path is listed twice");
                 }
                 places.add(p);
             }
         } else {
-            places.add(place(m, where));
+            places.add(place(m.url(), m.path(), m.etag(), m.versionId(), m.lastModified(), m.trackedAt(), where));
         }
-        return new RemoteRecord(sha == null ? null : Oid.parse(sha), size, md5, places);
+        return new RemoteRecord(sha == null ? null : Oid.parse(sha), m.size(), md5, places);
     }
 
-    private static Place place(Map<String, Object> m, String where) throws InvalidRecordException {
-        String urlText = optionalString(m, "url", where);
+    /** What a member of a record must be, for messages. */
+    private static String mustBe(String field) {
+        return switch (field) {
+            case "size" -> "a whole number of bytes";
+            case "places" -> "a list of at least one place";
+            default -> "a string";
+        };
+    }
+
+    private static Place place(String urlText, String path, String etag, String versionId, String lastModified,
+                               String trackedAt, String where) throws InvalidRecordException {
         if (urlText == null) {
             throw new InvalidRecordException(where + " has no \"url\"");
         }
@@ -269,19 +255,16 @@ public record RemoteRecord(Oid sha256, long size, String md5, List<Place> places
         if (url.getScheme() == null) {
             throw new InvalidRecordException(where + ": \"url\" has no scheme");
         }
-        String path = optionalString(m, "path", where);
         String pathProblem = path == null ? null : RepoPath.trackedFileProblem(path);
         if (pathProblem != null) {
             throw new InvalidRecordException(where + ": \"path\" " + pathProblem + "; it must be a path inside the"
                     + " working tree (relative, with no '..', not in .git or " + MetaLayout.DIR + ")");
         }
-        String etag = token(m, "etag", where);
-        String versionId = token(m, "versionId", where);
-        return new Place(path, url, etag, versionId, time(m, "lastModified", where), time(m, "trackedAt", where));
+        return new Place(path, url, token(etag, "etag", where), token(versionId, "versionId", where),
+                time(lastModified, "lastModified", where), time(trackedAt, "trackedAt", where));
     }
 
-    private static Instant time(Map<String, Object> m, String key, String where) throws InvalidRecordException {
-        String text = optionalString(m, key, where);
+    private static Instant time(String text, String key, String where) throws InvalidRecordException {
         if (text == null) {
             return null;
         }
@@ -293,46 +276,14 @@ public record RemoteRecord(Oid sha256, long size, String md5, List<Place> places
     }
 
     /**
-     * Parses the JSON object of a file under {@code .lfs-meta}. The message of a failure names
-     * {@code where} and the column, never the text found there: the file may be anything a
-     * repository's author linked or wrote in its place.
-     */
-    static Map<String, Object> parseObject(String json, String where) throws InvalidRecordException {
-        try {
-            return Json.parseObject(json);
-        } catch (JsonException e) {
-            String detail = String.valueOf(e.getMessage());
-            if (detail.indexOf('\'') >= 0 || detail.indexOf('"') >= 0) { // it quotes the text: keep only the place
-                Matcher at = COLUMN.matcher(detail);
-                detail = "unexpected input" + (at.find() ? at.group() : "");
-            }
-            throw new InvalidRecordException(where + " is not valid JSON: " + detail);
-        }
-    }
-
-    private static final Pattern COLUMN = Pattern.compile(" at column \\d+$");
-
-    /**
      * An ETag or version id: it goes into request headers ({@code If-Match}) and messages, so
      * no control characters and at most 1,024 characters.
      */
-    private static String token(Map<String, Object> m, String key, String where) throws InvalidRecordException {
-        String v = optionalString(m, key, where);
+    private static String token(String v, String key, String where) throws InvalidRecordException {
         if (v != null && (v.length() > 1024 || v.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
             throw new InvalidRecordException(where + ": \"" + key + "\" holds control characters or is too long");
         }
         return v;
-    }
-
-    private static String optionalString(Map<String, Object> m, String key, String where) throws InvalidRecordException {
-        Object v = m.get(key);
-        if (v == null) {
-            return null;
-        }
-        if (!(v instanceof String s)) {
-            throw new InvalidRecordException(where + ": \"" + key + "\" must be a string");
-        }
-        return s;
     }
 
     public RemoteRecord withSha256(Oid oid) {

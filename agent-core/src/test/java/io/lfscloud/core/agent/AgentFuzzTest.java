@@ -1,7 +1,5 @@
 package io.lfscloud.core.agent;
 
-import io.lfscloud.core.json.Json;
-import io.lfscloud.core.json.JsonException;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
 import io.lfscloud.spi.StorageException;
@@ -194,7 +192,7 @@ class AgentFuzzTest {
         for (int i = 0; i < kv.length; i += 2) {
             m.put((String) kv[i], kv[i + 1]);
         }
-        return Json.write(m);
+        return WireJson.write(m);
     }
 
     private String someOid(Random r) {
@@ -279,9 +277,9 @@ class AgentFuzzTest {
                     String item = request(r, op, bid);
                     items.add(item);
                     try {
-                        Object s = Json.parseObject(item).get("size");
+                        Object s = WireJson.parseObject(item).get("size");
                         total += s instanceof Long l && l > 0 ? l : 0;
-                    } catch (JsonException e) {
+                    } catch (MalformedMessageException e) {
                         fail(e);
                     }
                 }
@@ -367,14 +365,14 @@ class AgentFuzzTest {
         Map<String, Integer> expected = new HashMap<>();
         for (String line : lines) {
             try {
-                Map<String, Object> m = Json.parseObject(line);
+                Map<String, Object> m = WireJson.parseObject(line);
                 if (m.get("event") instanceof String e && e.equals("terminate")) {
                     break;
                 }
                 if (m.get("oid") instanceof String oid && !(m.get("event") instanceof String e2 && NOT_ANSWERED.contains(e2))) {
                     expected.merge(oid, 1, Integer::sum);
                 }
-            } catch (JsonException e) {
+            } catch (MalformedMessageException e) {
                 Matcher m = OID_IN_TEXT.matcher(line);
                 if (m.find()) {
                     expected.merge(m.group(1), 1, Integer::sum);
@@ -389,7 +387,7 @@ class AgentFuzzTest {
             if (line.isEmpty()) {
                 continue;
             }
-            Map<String, Object> m = Json.parseObject(line); // throws if not a JSON object
+            Map<String, Object> m = WireJson.parseObject(line); // throws if not a JSON object
             if (!"progress".equals(m.get("event"))) {
                 answers.add(answer(m));
             }
@@ -414,6 +412,6 @@ class AgentFuzzTest {
     private static String answer(Map<String, Object> message) {
         Map<String, Object> m = new LinkedHashMap<>(message);
         m.computeIfPresent("path", (k, v) -> "(handed over)");
-        return Json.write(m);
+        return WireJson.write(m);
     }
 }

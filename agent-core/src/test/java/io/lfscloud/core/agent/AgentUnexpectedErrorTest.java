@@ -1,7 +1,6 @@
 package io.lfscloud.core.agent;
 
 import io.lfscloud.core.Log;
-import io.lfscloud.core.json.Json;
 import io.lfscloud.core.lfs.Oid;
 import io.lfscloud.spi.ObjectInfo;
 import io.lfscloud.spi.StorageBackend;
@@ -151,7 +150,7 @@ class AgentUnexpectedErrorTest {
         assertEquals(0, agent.run(), "the agent ends as asked, not for a failure");
         List<Map<String, Object>> replies = new ArrayList<>();
         for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
-            Map<String, Object> m = Json.parseObject(line);
+            Map<String, Object> m = WireJson.parseObject(line);
             if (!"progress".equals(m.get("event"))) {
                 replies.add(m);
             }

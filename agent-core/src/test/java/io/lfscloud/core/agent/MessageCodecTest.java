@@ -1,6 +1,5 @@
 package io.lfscloud.core.agent;
 
-import io.lfscloud.core.json.JsonException;
 import io.lfscloud.core.lfs.Operation;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +12,7 @@ class MessageCodecTest {
 
     static final String OID = "22ab5f63670800cc7be06dbed816012b0dc411e774754c7579467d2536a9cf3e";
 
-    static Request decode(String line) throws JsonException {
+    static Request decode(String line) throws MalformedMessageException {
         return MessageCodec.decode(line);
     }
 
@@ -102,7 +101,7 @@ class MessageCodecTest {
     @Test
     void onlyAJsonObjectIsAMessage() {
         for (String bad : new String[] {"{\"event\":", "[]", "\"init\"", "", "{\"event\":\"init\"} x", "{'event':'init'}"}) {
-            assertThrows(JsonException.class, () -> decode(bad), bad);
+            assertThrows(MalformedMessageException.class, () -> decode(bad), bad);
         }
     }
 

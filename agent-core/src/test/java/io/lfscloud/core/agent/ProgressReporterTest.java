@@ -2,7 +2,6 @@ package io.lfscloud.core.agent;
 
 import io.lfscloud.core.lfs.Oid;
 
-import io.lfscloud.core.json.Json;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -28,8 +27,8 @@ class ProgressReporterTest {
         p.transferred(0);  // nothing new
         List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(2, lines.size(), lines.toString());
-        Map<String, Object> first = Json.parseObject(lines.get(0));
-        Map<String, Object> last = Json.parseObject(lines.get(1));
+        Map<String, Object> first = WireJson.parseObject(lines.get(0));
+        Map<String, Object> last = WireJson.parseObject(lines.get(1));
         assertEquals(Map.of("event", "progress", "oid", OID.hex(), "bytesSoFar", 10L, "bytesSinceLast", 10L), first);
         assertEquals(Map.of("event", "progress", "oid", OID.hex(), "bytesSoFar", 1000L, "bytesSinceLast", 990L), last);
     }
@@ -47,7 +46,7 @@ class ProgressReporterTest {
         long sum = 0;
         long soFar = 0;
         for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
-            Map<String, Object> m = Json.parseObject(line);
+            Map<String, Object> m = WireJson.parseObject(line);
             sum += (Long) m.get("bytesSinceLast");
             soFar = (Long) m.get("bytesSoFar");
             assertEquals(sum, soFar);
@@ -65,6 +64,6 @@ class ProgressReporterTest {
         p.transferred(40);
         List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(2, lines.size(), lines.toString());
-        assertEquals(100L, Json.parseObject(lines.get(1)).get("bytesSoFar"));
+        assertEquals(100L, WireJson.parseObject(lines.get(1)).get("bytesSoFar"));
     }
 }
