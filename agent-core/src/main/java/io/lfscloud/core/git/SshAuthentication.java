@@ -1,8 +1,8 @@
 package io.lfscloud.core.git;
 
 import io.lfscloud.core.Log;
-import io.lfscloud.core.json.Json;
-import io.lfscloud.core.json.JsonException;
+import io.lfscloud.core.agent.WireJson;
+import io.lfscloud.core.agent.MalformedMessageException;
 import io.lfscloud.spi.Credentials.Authorization;
 import io.lfscloud.spi.StorageException;
 import io.lfscloud.spi.StorageException.Kind;
@@ -147,8 +147,8 @@ final class SshAuthentication {
     Answer parse(String json, Instant asked) throws StorageException {
         Map<String, Object> o;
         try {
-            o = Json.parseObject(json.strip());
-        } catch (JsonException e) {
+            o = WireJson.parseObject(json.strip());
+        } catch (MalformedMessageException e) {
             // the answer may hold a token: its text is not shown
             throw new StorageException(Kind.MISCONFIGURED, "git-lfs-authenticate on " + remote.userAndHost()
                     + " gave no valid JSON answer");

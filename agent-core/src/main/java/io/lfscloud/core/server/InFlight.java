@@ -2,8 +2,8 @@ package io.lfscloud.core.server;
 
 import io.lfscloud.core.Log;
 import io.lfscloud.core.agent.Agent;
-import io.lfscloud.core.json.Json;
-import io.lfscloud.core.json.JsonException;
+import io.lfscloud.core.agent.WireJson;
+import io.lfscloud.core.agent.MalformedMessageException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -93,8 +93,8 @@ final class InFlight {
         }
         Map<String, Object> msg;
         try {
-            msg = Json.parseObject(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
-        } catch (JsonException e) {
+            msg = WireJson.parseObject(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+        } catch (MalformedMessageException e) {
             return;
         }
         Object event = msg.get("event");
@@ -135,8 +135,8 @@ final class InFlight {
         }
         Map<String, Object> msg;
         try {
-            msg = Json.parseObject(line);
-        } catch (JsonException e) {
+            msg = WireJson.parseObject(line);
+        } catch (MalformedMessageException e) {
             return line;
         }
         Object event = msg.get("event");
@@ -161,7 +161,7 @@ final class InFlight {
             rewritten.put(key.substring(0, 1).equals("B") ? "bid" : "oid", key.substring(2));
             rewritten.put("bytesSoFar", soFar);
             rewritten.put("bytesSinceLast", soFar - before);
-            return Json.write(rewritten);
+            return WireJson.write(rewritten);
         } else if ("complete".equals(event) && oid instanceof String o) {
             String path = msg.get("path") instanceof String p ? p : "";
             if (!replayed && !path.isEmpty()) {
