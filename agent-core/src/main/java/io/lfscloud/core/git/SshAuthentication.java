@@ -1,8 +1,6 @@
 package io.lfscloud.core.git;
 
 import io.lfscloud.core.Log;
-import io.lfscloud.core.agent.WireJson;
-import io.lfscloud.core.agent.MalformedMessageException;
 import io.lfscloud.spi.Credentials.Authorization;
 import io.lfscloud.spi.StorageException;
 import io.lfscloud.spi.StorageException.Kind;
@@ -41,6 +39,11 @@ import java.util.concurrent.TimeUnit;
  * written, printed or traced.
  */
 final class SshAuthentication {
+
+    /** Reads git-lfs-authenticate's answers (strict on duplicate members; never quotes them in errors). */
+    private static final com.fasterxml.jackson.databind.ObjectMapper ANSWERS = com.fasterxml.jackson.databind.json.JsonMapper
+            .builder().enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .disable(com.fasterxml.jackson.core.StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION).build();
 
     private static final Duration MARGIN = Duration.ofSeconds(5);
     private static final long TIMEOUT_SECONDS = 120;
@@ -145,16 +148,20 @@ final class SshAuthentication {
 
     /** The answer of git-lfs-authenticate: {@code href}, {@code header}, {@code expires_in} or {@code expires_at}. */
     Answer parse(String json, Instant asked) throws StorageException {
-        Map<String, Object> o;
+        com.fasterxml.jackson.databind.JsonNode o;
         try {
-            o = WireJson.parseObject(json.strip());
-        } catch (MalformedMessageException e) {
+            o = ANSWERS.readTree(json.strip());
+        } catch (java.io.IOException e) {
+            o = null;
+        }
+        if (o == null || !o.isObject()) {
             // the answer may hold a token: its text is not shown
             throw new StorageException(Kind.MISCONFIGURED, "git-lfs-authenticate on " + remote.userAndHost()
                     + " gave no valid JSON answer");
         }
         URI href;
-        if (o.get("href") instanceof String h && !h.isBlank()) {
+        if (o.path("href").isTextual() && !o.path("href").asText().isBlank()) {
+            String h = o.path("href").asText();
             try {
                 href = new URI(h.strip().replaceAll("/+$", ""));
             } catch (URISyntaxException e) {
@@ -170,19 +177,20 @@ final class SshAuthentication {
             href = URI.create(remote.guessedUrl());
         }
         Map<String, String> headers = new LinkedHashMap<>();
-        if (o.get("header") instanceof Map<?, ?> h) {
-            for (Map.Entry<?, ?> e : h.entrySet()) {
-                if (e.getKey() instanceof String k && e.getValue() instanceof String v && safeHeader(k, v)) {
-                    headers.put(k, v);
+        if (o.path("header").isObject()) {
+            for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : o.path("header").properties()) {
+                if (e.getValue().isTextual() && safeHeader(e.getKey(), e.getValue().asText())) {
+                    headers.put(e.getKey(), e.getValue().asText());
                 }
             }
         }
         Instant expires = null;
-        if (o.get("expires_in") instanceof Long seconds && seconds != 0) {
-            expires = asked.plusSeconds(seconds);
-        } else if (o.get("expires_at") instanceof String at) {
+        if (o.path("expires_in").canConvertToLong() && o.path("expires_in").isIntegralNumber()
+                && o.path("expires_in").asLong() != 0) {
+            expires = asked.plusSeconds(o.path("expires_in").asLong());
+        } else if (o.path("expires_at").isTextual()) {
             try {
-                expires = Instant.parse(at);
+                expires = Instant.parse(o.path("expires_at").asText());
             } catch (DateTimeParseException e) {
                 expires = null; // as git-lfs, what cannot be read does not expire
             }
