@@ -88,7 +88,10 @@ class AzureFailuresTest {
             assertTrue(said.contains("cannot connect to Azure for az://" + Azurite.ACCOUNT + "/lfs/killed/")
                     || said.contains("the connection to Azure broke for az://" + Azurite.ACCOUNT + "/lfs/killed/"), said);
             assertEquals(List.of(), files(clone.resolve(".git/lfs/objects")), "no partial object");
-            assertEquals(List.of(), files(clone.resolve(".git/lfs/tmp")), "no temp file left");
+            // the agent's temp files carry their owner (<stem>-<pid>-<token>-<n>@<host>); a file named by digits alone
+            // is git-lfs's own, seen once left behind by a pull that failed this way, and not the agent's to remove
+            assertEquals(List.of(), files(clone.resolve(".git/lfs/tmp")).stream()
+                    .filter(f -> !f.getFileName().toString().matches("[0-9]+")).toList(), "no temp file of the agent's left");
             assertEquals(List.of(), files(clone.resolve(".git/lfs/incomplete")), "no incomplete download left");
 
             // started again on its folder, reached directly: the next pull completes
