@@ -80,7 +80,9 @@ class StoreHygieneTest {
     @Test
     void withUmask077ObjectsAndFoldersStayPrivate() throws Exception {
         Sandbox.Project p = sb.project("u077");
-        Files.delete(p.store()); // made empty by install --create: the push makes it, under umask 077
+        // made again by install --create under umask 077 (a push never makes the store's own folder)
+        Files.delete(p.store());
+        sb.run(p.work(), "sh", "-c", "umask 077 && exec git lfs-cloud install --store '" + p.store().toUri() + "' --create").ok();
         Map<String, String> oids = commitSmall(p, 3);
         pushWithUmask(p, "077");
         assertModes(p.store(), oids.values(), 0700, 0600);
